@@ -1,0 +1,53 @@
+/* Pieces and merge trees shared by the serial, OpenMP and MPI backends. */
+#ifndef PK_BACKEND_INTERNAL_H
+#define PK_BACKEND_INTERNAL_H
+#include "backend.h"
+
+/* A range cut into pieces: piece i is [cut(i), cut(i+1)). */
+typedef struct pk_pieces {
+    uint64_t lo, hi, grain;
+    uint64_t origin;          /* interior cut i = origin + i*grain (ordered kernels: a multiple of grain) */
+    size_t n;
+    unsigned char *parts;     /* n partials of psize bytes */
+    size_t psize;
+} pk_pieces;
+
+/* Plan pieces for `workers` workers: ordered kernels get exactly grain-aligned blocks;
+ * others grain-sized pieces, but at least `workers` pieces and at most a bounded count. */
+void pk_pieces_plan(pk_pieces *pc, const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
+                    int workers);
+uint64_t pk_piece_lo(const pk_pieces *pc, size_t i);
+uint64_t pk_piece_hi(const pk_pieces *pc, size_t i);
+void *pk_piece_partial(const pk_pieces *pc, size_t i);
+/* Allocate partials and set each to the identity. */
+pk_status pk_pieces_alloc(pk_pieces *pc, const pk_kernel *k, const void *ctx);
+void pk_pieces_free(pk_pieces *pc, const pk_kernel *k, const void *ctx);
+
+/* The fixed merge tree: level `stride` merges partial i+stride into i for i = 0, 2s, 4s, ...
+ * pk_merge_pair does one such merge (and releases the right partial). */
+size_t pk_merge_pairs(size_t n, size_t stride);
+pk_status pk_merge_pair(const pk_kernel *k, const void *ctx, unsigned char *parts, size_t psize,
+                        size_t n, size_t stride, size_t pair);
+/* Serial merge of the whole array into parts[0]. */
+pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned char *parts,
+                               size_t psize, size_t n);
+/* Parallel (OpenMP) version: the same tree, levels in order, pairs of a level in parallel. */
+pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
+                            size_t psize, size_t n, int threads);
+
+/* Compute every piece's partial (no merging) with OpenMP threads; per-thread busy time. */
+pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
+                        double *thread_seconds);
+pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,
+                           const pk_exec *exec, double *thread_seconds);
+
+/* Progress on stderr (a terminal, rank 0, after ~2 s): called as pieces complete. */
+void pk_progress_start(const pk_exec *exec, const char *what, size_t total);
+void pk_progress_tick(size_t done_now);
+void pk_progress_end(void);
+
+#ifdef PK_HAVE_MPI
+pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
+                         const pk_exec *exec, void *result, pk_run_stats *st);
+#endif
+#endif

@@ -1,0 +1,81 @@
+/* The OpenMP backend: pieces handed to threads by the user's schedule, one partial per piece
+ * (no shared accumulator), merged in the fixed tree with the pairs of each level in parallel. */
+#include <omp.h>
+#include <string.h>
+#include "backend_internal.h"
+
+static omp_sched_t omp_kind(pk_sched s)
+{
+    switch (s) {
+    case PK_SCHED_DYNAMIC: return omp_sched_dynamic;
+    case PK_SCHED_GUIDED: return omp_sched_guided;
+    case PK_SCHED_STATIC: break;
+    }
+    return omp_sched_static;
+}
+
+pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
+                        double *thread_seconds)
+{
+    int err = PK_OK;
+    const long n = (long)pc->n;
+    omp_set_schedule(omp_kind(exec->sched), exec->chunk > 0 ? (int)exec->chunk : 0);
+    pk_progress_start(exec, k->name, pc->n);
+#pragma omp parallel num_threads(exec->threads)
+    {
+        double busy = 0;
+#pragma omp for schedule(runtime) nowait
+        for (long i = 0; i < n; i++) {
+            double t0 = omp_get_wtime();
+            pk_status s = k->run(ctx, pk_piece_lo(pc, (size_t)i), pk_piece_hi(pc, (size_t)i),
+                                 pk_piece_partial(pc, (size_t)i));
+            busy += omp_get_wtime() - t0;
+            if (s != PK_OK) {
+#pragma omp atomic write
+                err = s;
+            }
+            pk_progress_tick(1);
+        }
+        if (thread_seconds)
+            thread_seconds[omp_get_thread_num()] = busy;
+    }
+    pk_progress_end();
+    return (pk_status)err;
+}
+
+pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
+                            size_t psize, size_t n, int threads)
+{
+    int err = PK_OK;
+    for (size_t s = 1; s < n; s *= 2) {
+        const long np = (long)pk_merge_pairs(n, s);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (np > 1)
+        for (long p = 0; p < np; p++) {
+            pk_status r = pk_merge_pair(k, ctx, parts, psize, n, s, (size_t)p);
+            if (r != PK_OK) {
+#pragma omp atomic write
+                err = r;
+            }
+        }
+    }
+    return (pk_status)err;
+}
+
+int pk_run_tasks(const pk_exec *exec, size_t n, pk_task_fn fn, void *arg)
+{
+    int rc = 0;
+    int threads = exec->mode == PK_MODE_SERIAL ? 1 : exec->threads;
+    if (threads == 1) {
+        for (size_t i = 0; i < n; i++)
+            if (fn(arg, i) != 0)
+                rc = 1;
+        return rc;
+    }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (long i = 0; i < (long)n; i++)
+        if (fn(arg, (size_t)i) != 0) {
+#pragma omp atomic write
+            rc = 1;
+        }
+    return rc;
+}

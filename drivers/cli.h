@@ -1,0 +1,64 @@
+/* Command-line plumbing shared by every parkit command. */
+#ifndef PK_CLI_H
+#define PK_CLI_H
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PK_MODE_AUTO = 0, PK_MODE_SERIAL, PK_MODE_OMP, PK_MODE_MPI, PK_MODE_HYBRID } pk_mode;
+typedef enum { PK_SCHED_STATIC = 0, PK_SCHED_DYNAMIC, PK_SCHED_GUIDED } pk_sched;
+typedef enum { PK_FMT_TEXT = 0, PK_FMT_CSV, PK_FMT_JSON } pk_format;
+
+enum { PK_EXIT_OK = 0, PK_EXIT_FAIL = 1, PK_EXIT_USAGE = 2 };
+
+/* How a run executes: resolved before any command runs. */
+typedef struct pk_exec {
+    pk_mode mode;       /* never AUTO once resolved */
+    int threads;        /* OpenMP threads per rank (1 in serial / mpi mode) */
+    pk_sched sched;
+    uint64_t chunk;     /* schedule chunk in pieces; 0 = OpenMP's default */
+    int rank, nranks;   /* 0 / 1 without MPI */
+    int progress;       /* show progress on stderr (rank 0, a terminal) */
+} pk_exec;
+
+typedef struct pk_cli {
+    pk_exec exec;
+    int repeat, warmup;
+    pk_format format;
+    const char *results_path;   /* --results FILE: append CSV rows */
+    int progress;               /* progress lines on stderr (a terminal, long runs) */
+    const char *threads_source; /* where the thread count came from */
+    int sched_set;              /* --schedule was given */
+} pk_cli;
+
+/* One parkit command.  Common options (--threads, --mode, --schedule, --repeat, --warmup,
+ * --format, --results) are parsed by the shared parser; `options` adds the command's own
+ * (their `val` must be >= 256 or a letter not used by the common set), each handed to
+ * on_option.  run() gets the positional arguments. */
+typedef struct pk_command {
+    const char *name;
+    const char *args;          /* usage of positional arguments, e.g. "N" */
+    const char *summary;
+    const char *options_help;  /* lines describing the command's own options */
+    const struct option *options;   /* terminated by {0}; may be NULL */
+    size_t opts_size;          /* bytes of the command's option struct (zeroed, then defaults()) */
+    void (*defaults)(void *opts);
+    int (*on_option)(void *opts, int val, const char *arg);   /* PK_EXIT_OK or PK_EXIT_USAGE */
+    int (*run)(const pk_cli *cli, void *opts, int argc, char **argv);  /* exit code */
+    int no_common;             /* 1: the command takes none of the kernel-run options (e.g. fetch) */
+} pk_command;
+
+/* Messages: "parkit: ..." on stderr, printed by rank 0 only under MPI. */
+int pk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* returns 2 */
+int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns 1 */
+/* An error seen by one rank only (allocation, I/O): print it and end the whole job. */
+void pk_fatal_local(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Number parsing: 1000000, 1e9, 10^9, 2**32, 1_000_000. Returns 0, or -1 with *why set
+ * to a short explanation ("not a number", "negative", "not an integer", "too large"). */
+int pk_parse_u64(const char *s, uint64_t *out, const char **why);
+/* Parse a positive count (>= 1, <= max) for option `what`, reporting usage errors itself. */
+int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t *out);
+
+int pk_is_root(void);       /* rank 0, or not under MPI */
+#endif

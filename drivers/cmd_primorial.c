@@ -1,0 +1,307 @@
+/* parkit primorial N...: the exact product of the primes <= N, with GMP.
+ * One N: the whole machine works on it (pieces in parallel, a parallel merge tree).
+ * Several N: each is a task, run side by side (the Pool.map analogue), each reported. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmdutil.h"
+#include "isprime.h"
+#include "primorial.h"
+
+enum { OPT_OUTPUT = 500, OPT_ALGO };
+
+int pk_parse_algo(const char *cmd, const char *arg, pk_primes_algo *algo);
+const char *pk_algo_name(pk_primes_algo a);
+
+typedef struct {
+    const char *output;
+    pk_primes_algo algo;
+} primorial_opts;
+
+static const struct option primorial_options[] = {
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {0},
+};
+
+static int primorial_option(void *vo, int val, const char *arg)
+{
+    primorial_opts *o = vo;
+    if (val == OPT_OUTPUT) {
+        if (!*arg)
+            return pk_usage_error("primorial --output: expected a file name, got \"\"");
+        o->output = arg;
+        return PK_EXIT_OK;
+    }
+    if (val == OPT_ALGO)
+        return pk_parse_algo("primorial", arg, &o->algo);
+    return PK_EXIT_USAGE;
+}
+
+/* Moduli for the residue check: primes below 2^63 (checked in the unit tests). */
+static const uint64_t moduli[] = {9223372036854775783ull, 4611686018427387847ull,
+                                  2305843009213693951ull, 1000000000000000003ull};
+#define NMOD (sizeof moduli / sizeof moduli[0])
+
+/* FNV-1a over the little-endian bytes of the number: a cheap fingerprint to compare runs. */
+static uint64_t mpz_fingerprint(const mpz_t z)
+{
+    size_t count = 0;
+    unsigned char *bytes = mpz_export(NULL, &count, -1, 1, 0, 0, z);
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < count; i++)
+        h = (h ^ bytes[i]) * 1099511628211ull;
+    void (*freefn)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefn);
+    freefn(bytes, count);
+    return h;
+}
+
+/* Digits, first and last 20 digits, fingerprint; and a residue check against an independent
+ * computation. Fills the record; returns 1 when the residues agree. */
+static int describe_and_verify(const pk_primorial_ctx *ctx, uint64_t n, const mpz_t z, pk_record *r)
+{
+    mpz_t t, p10;
+    mpz_inits(t, p10, NULL);
+    size_t digits = mpz_sizeinbase(z, 10);   /* exact or one too many */
+    if (digits > 1) {
+        mpz_ui_pow_ui(p10, 10, digits - 1);
+        if (mpz_cmp(z, p10) < 0)
+            digits--;
+    }
+    char first[32] = "", last[32] = "";
+    if (digits <= 20) {
+        mpz_get_str(first, 10, z);
+        snprintf(last, sizeof last, "%s", first);
+    } else {
+        mpz_ui_pow_ui(p10, 10, digits - 20);
+        mpz_tdiv_q(t, z, p10);
+        mpz_get_str(first, 10, t);
+        mpz_ui_pow_ui(p10, 10, 20);
+        mpz_tdiv_r(t, z, p10);
+        gmp_snprintf(last, sizeof last, "%020Zd", t);
+    }
+    pk_record_set_result(r, "%zu digits: %s...%s", digits, first, last);
+    pk_record_extra_u64(r, "digits", digits);
+    pk_record_extra_str(r, "first_digits", first);
+    pk_record_extra_str(r, "last_digits", last);
+    char h[32];
+    snprintf(h, sizeof h, "%016llx", (unsigned long long)mpz_fingerprint(z));
+    pk_record_extra_str(r, "fnv1a64", h);
+    uint64_t res[NMOD];
+    int ok = pk_primorial_residues(&ctx->primes, n, moduli, NMOD, res) == PK_OK;
+    for (size_t j = 0; ok && j < NMOD; j++)
+        if (mpz_fdiv_ui(z, moduli[j]) != res[j])
+            ok = 0;
+    pk_record_extra_str(r, "reference", "residues mod 4 primes < 2^63, computed without the tree");
+    mpz_clears(t, p10, NULL);
+    return ok;
+}
+
+static int write_decimal(const char *path, const mpz_t z)
+{
+    char *s = mpz_get_str(NULL, 10, z);
+    if (!s)
+        return -1;
+    size_t len = strlen(s);
+    s[len] = '\n';   /* mpz_get_str allocated len + 1 bytes: the NUL becomes the newline */
+    int rc = pk_write_atomic(path, s, len + 1);
+    void (*freefn)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefn);
+    freefn(s, len + 1);
+    return rc;
+}
+
+static int check_memory(uint64_t n, const char *arg)
+{
+    double bytes = pk_primorial_bits_estimate(n) / 8.0 * 4.0;   /* result + tree temporaries */
+    uint64_t avail = pk_mem_available();
+    if (avail && bytes > (double)avail) {
+        char a[32], b[32];
+        return pk_usage_error("primorial: N = %s needs about %s of memory, this machine has %s available",
+                              arg, pk_bytes_str(bytes, a, sizeof a), pk_bytes_str((double)avail, b, sizeof b));
+    }
+    return PK_EXIT_OK;
+}
+
+/* ---- several N as parallel tasks ---- */
+
+typedef struct {
+    const primorial_opts *o;
+    const uint64_t *ns;
+    pk_primorial_ctx *ctx;
+    mpz_t *z;
+    double *secs;   /* [rep][task] */
+    double *setup;
+    size_t rep, ntasks;
+    int failed;
+} batch;
+
+static int batch_task(void *arg, size_t i)
+{
+    batch *b = arg;
+    double t0 = pk_wtime();
+    if (b->rep == 0) {
+        if (pk_primorial_setup(&b->ctx[i], b->o->algo, b->ns[i]) != PK_OK)
+            return 1;
+        b->setup[i] = pk_wtime() - t0;
+        t0 = pk_wtime();
+    } else {
+        mpz_clear(b->z[i]);
+    }
+    uint64_t lo, hi;
+    pk_primes_index_range(2, b->ns[i] < 2 ? 2 : b->ns[i], &lo, &hi);
+    if (b->ns[i] < 2)
+        hi = lo;
+    pk_status s = pk_backend_serial(&pk_primorial_kernel, &b->ctx[i], lo, hi, &b->z[i], NULL);
+    b->secs[b->rep * b->ntasks + i] = pk_wtime() - t0;
+    return s != PK_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, char **argv, const uint64_t *ns)
+{
+    size_t nt = (size_t)argc, runs = (size_t)(cli->warmup + cli->repeat);
+    batch b = {.o = o, .ns = ns, .ntasks = nt};
+    b.ctx = calloc(nt, sizeof *b.ctx);
+    b.z = calloc(nt, sizeof *b.z);
+    b.secs = calloc(runs * nt, sizeof *b.secs);
+    b.setup = calloc(nt, sizeof *b.setup);
+    double *wall = calloc(runs, sizeof *wall);
+    int rc = PK_EXIT_OK;
+    if (!b.ctx || !b.z || !b.secs || !b.setup || !wall)
+        rc = pk_runtime_error("primorial: out of memory");
+    for (size_t rep = 0; rc == PK_EXIT_OK && rep < runs; rep++) {
+        b.rep = rep;
+        double t0 = pk_wtime();
+        if (pk_run_tasks(&cli->exec, nt, batch_task, &b) != 0)
+            rc = pk_runtime_error("primorial: a task failed");
+        wall[rep] = pk_wtime() - t0;
+    }
+    double *sorted = calloc(runs, sizeof *sorted);
+    for (size_t i = 0; rc == PK_EXIT_OK && i < nt && sorted; i++) {
+        pk_record r;
+        pk_record_init(&r, cli, "primorial");
+        pk_record_set_n(&r, ns[i]);
+        size_t m = (size_t)cli->repeat;
+        for (size_t k = 0; k < m; k++)
+            sorted[k] = b.secs[((size_t)cli->warmup + k) * nt + i];
+        qsort(sorted, m, sizeof *sorted, cmp_double);
+        r.seconds_min = sorted[0];
+        r.seconds_max = sorted[m - 1];
+        r.seconds_median = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+        r.setup_seconds = b.setup[i];
+        r.verified = describe_and_verify(&b.ctx[i], ns[i], b.z[i], &r);
+        for (size_t k = 0; k < runs; k++)
+            sorted[k] = wall[k];
+        qsort(sorted + cli->warmup, m, sizeof *sorted, cmp_double);
+        pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
+        pk_record_extra_u64(&r, "tasks", nt);
+        pk_record_extra_double(&r, "batch_wall_seconds_median", sorted[cli->warmup + m / 2]);
+        r.rate = r.seconds_median > 0 ? (double)ns[i] / r.seconds_median : 0;
+        r.rate_unit = "numbers/s";
+        (void)argv;
+        if (pk_finish(cli, &r) != PK_EXIT_OK)
+            rc = PK_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < nt && b.z && b.ctx; i++) {
+        if (b.secs && runs)
+            mpz_clear(b.z[i]);
+        pk_primorial_free(&b.ctx[i]);
+    }
+    free(sorted), free(b.ctx), free(b.z), free(b.secs), free(b.setup), free(wall);
+    return rc;
+}
+
+static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
+{
+    primorial_opts *o = vo;
+    if (argc < 1)
+        return pk_usage_error("primorial: missing N (see parkit primorial --help)");
+    if (o->output && argc > 1)
+        return pk_usage_error("primorial --output: takes one N, got %d", argc);
+    uint64_t *ns = calloc((size_t)argc, sizeof *ns);
+    if (!ns)
+        return pk_runtime_error("primorial: out of memory");
+    int rc = PK_EXIT_OK;
+    for (int i = 0; rc == PK_EXIT_OK && i < argc; i++)
+        if ((rc = pk_arg_u64("primorial", "N", argv[i], &ns[i])) == PK_EXIT_OK)
+            rc = check_memory(ns[i], argv[i]);
+    if (rc == PK_EXIT_OK && argc > 1 && cli->exec.nranks == 1) {
+        rc = run_many(cli, o, argc, argv, ns);
+        free(ns);
+        return rc;
+    }
+    for (int i = 0; rc == PK_EXIT_OK && i < argc; i++) {
+        uint64_t n = ns[i];
+        pk_primorial_ctx ctx;
+        double t0 = pk_wtime();
+        pk_status s = pk_primorial_setup(&ctx, o->algo, n);
+        if (s != PK_OK) {
+            rc = pk_runtime_error("primorial: setup: %s", pk_status_str(s));
+            break;
+        }
+        double setup = pk_wtime() - t0;
+        uint64_t lo = 0, hi = 0;
+        if (n >= 2)
+            pk_primes_index_range(2, n, &lo, &hi);
+        pk_record r;
+        pk_record_init(&r, cli, "primorial");
+        pk_record_set_n(&r, n);
+        r.setup_seconds = setup;
+        mpz_t z;
+        s = pk_measure(cli, &pk_primorial_kernel, &ctx, lo, hi, &z, &r);
+        if (s != PK_OK) {
+            pk_record_free(&r);
+            pk_primorial_free(&ctx);
+            rc = pk_runtime_error("primorial: %s", pk_status_str(s));
+            break;
+        }
+        if (pk_is_root()) {
+            r.verified = describe_and_verify(&ctx, n, z, &r);
+            if (o->output) {
+                if (write_decimal(o->output, z) != 0) {
+                    rc = pk_runtime_error("primorial --output %s: cannot write: %s", o->output, strerror(errno));
+                    r.verified = 0;
+                } else {
+                    pk_record_extra_str(&r, "output", o->output);
+                }
+            }
+        }
+        pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
+        r.rate = r.seconds_median > 0 ? (double)n / r.seconds_median : 0;
+        r.rate_unit = "numbers/s";
+        mpz_clear(z);
+        pk_primorial_free(&ctx);
+        int frc = pk_finish(cli, &r);
+        if (rc == PK_EXIT_OK)
+            rc = frc;
+    }
+    free(ns);
+    return rc;
+}
+
+static void primorial_defaults(void *vo)
+{
+    ((primorial_opts *)vo)->algo = PK_PRIMES_SIEVE;
+}
+
+const pk_command pk_cmd_primorial = {
+    .name = "primorial",
+    .args = "N...",
+    .summary = "the exact product of all primes <= N (N#) with GMP; several N run as parallel tasks",
+    .options_help =
+        "      --output FILE        write the full decimal of N# to FILE (atomically; one N)\n"
+        "      --algo sieve|trial|naive   how the primes are found (default sieve)\n",
+    .options = primorial_options,
+    .opts_size = sizeof(primorial_opts),
+    .defaults = primorial_defaults,
+    .on_option = primorial_option,
+    .run = primorial_run,
+};

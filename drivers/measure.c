@@ -1,0 +1,80 @@
+/* Timing: warm-up runs discarded, then min / median / max over the repeats; per-thread
+ * compute times of the median run and their imbalance (max / mean). */
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double fabs_diff(double a, double b)
+{
+    return a > b ? a - b : b - a;
+}
+
+double pk_imbalance(const double *t, int n)
+{
+    double max = 0, sum = 0;
+    for (int i = 0; i < n; i++) {
+        sum += t[i];
+        if (t[i] > max)
+            max = t[i];
+    }
+    return sum > 0 ? max / (sum / n) : 1.0;
+}
+
+pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uint64_t lo,
+                     uint64_t hi, void *result, pk_record *r)
+{
+    int runs = cli->warmup + cli->repeat, T = cli->exec.threads;
+    double *secs = calloc((size_t)runs, sizeof *secs);
+    double *comm = calloc((size_t)runs, sizeof *comm);
+    double *threads = calloc((size_t)runs * (size_t)T, sizeof *threads);
+    pk_status err = (secs && comm && threads) ? PK_OK : PK_ENOMEM;
+    int have = 0;
+    for (int i = 0; i < runs && err == PK_OK; i++) {
+        if (have && k->release)
+            k->release(ctx, result);
+        pk_run_stats st = {.thread_seconds = threads + (size_t)i * (size_t)T};
+        err = pk_backend_run(k, ctx, lo, hi, &cli->exec, result, &st);
+        have = 1;
+        secs[i] = st.seconds;
+        comm[i] = st.comm_seconds;
+    }
+    if (err == PK_OK) {
+        /* the median run among the timed ones (warm-ups excluded) */
+        double *sorted = malloc((size_t)cli->repeat * sizeof *sorted);
+        if (!sorted) {
+            err = PK_ENOMEM;
+        } else {
+            memcpy(sorted, secs + cli->warmup, (size_t)cli->repeat * sizeof *sorted);
+            qsort(sorted, (size_t)cli->repeat, sizeof *sorted, cmp_double);
+            int m = cli->repeat;
+            r->seconds_min = sorted[0];
+            r->seconds_max = sorted[m - 1];
+            r->seconds_median = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+            int med = cli->warmup;   /* the timed run closest to the median */
+            for (int i = cli->warmup; i < runs; i++)
+                if (fabs_diff(secs[i], r->seconds_median) < fabs_diff(secs[med], r->seconds_median))
+                    med = i;
+            r->comm_seconds = comm[med];
+            free(r->per_thread_seconds);
+            r->per_thread_seconds = malloc((size_t)T * sizeof(double));
+            if (r->per_thread_seconds) {
+                memcpy(r->per_thread_seconds, threads + (size_t)med * (size_t)T, (size_t)T * sizeof(double));
+                r->nper_thread = T;
+                r->imbalance = pk_imbalance(r->per_thread_seconds, T);
+            }
+            free(sorted);
+        }
+    } else if (!have) {
+        k->identity(ctx, result);
+    }
+    free(secs);
+    free(comm);
+    free(threads);
+    return err;
+}

@@ -1,0 +1,56 @@
+/* Error messages: one line, "parkit: ...", printed once per job. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli.h"
+#include "mpi_env.h"
+
+int pk_is_root(void)
+{
+    return pk_mpi_rank() == 0;
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+    fputs("parkit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int pk_usage_error(const char *fmt, ...)
+{
+    if (pk_is_root()) {
+        va_list ap;
+        va_start(ap, fmt);
+        vmsg(fmt, ap);
+        va_end(ap);
+    }
+    return PK_EXIT_USAGE;
+}
+
+int pk_runtime_error(const char *fmt, ...)
+{
+    if (pk_is_root()) {
+        va_list ap;
+        va_start(ap, fmt);
+        vmsg(fmt, ap);
+        va_end(ap);
+    }
+    return PK_EXIT_FAIL;
+}
+
+void pk_fatal_local(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (pk_mpi_active())
+        fprintf(stderr, "parkit: rank %d: ", pk_mpi_rank()), vfprintf(stderr, fmt, ap), fputc('\n', stderr);
+    else
+        vmsg(fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+    if (pk_mpi_active())
+        pk_mpi_abort(code);
+    exit(code);
+}

@@ -1,0 +1,131 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mpi_env.h"
+#ifdef PK_HAVE_MPI
+#include <mpi.h>
+#endif
+
+int pk_mpi_launched(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                                 "MPI_LOCALNRANKS", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+#ifdef PK_HAVE_MPI
+static int active, rank, size = 1;
+
+int pk_mpi_built(void) { return 1; }
+
+int pk_mpi_init(int *argc, char ***argv)
+{
+    int provided;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return -1;
+    active = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return 0;
+}
+
+int pk_mpi_active(void) { return active; }
+
+void pk_mpi_finalize(void)
+{
+    if (active)
+        MPI_Finalize();
+    active = 0;
+}
+
+int pk_mpi_rank(void) { return rank; }
+int pk_mpi_size(void) { return size; }
+
+const char *pk_mpi_library(void)
+{
+    static char buf[MPI_MAX_LIBRARY_VERSION_STRING];
+    if (!buf[0]) {
+        int len = 0;
+        MPI_Get_library_version(buf, &len);
+        buf[strcspn(buf, "\n,")] = 0;   /* first clause: "Open MPI v4.1.4" */
+    }
+    return buf;
+}
+
+void pk_mpi_abort(int code)
+{
+    MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+int pk_mpi_agree(int local_code, const char *local_msg)
+{
+    if (!active) {
+        if (local_code && local_msg)
+            fprintf(stderr, "parkit: %s\n", local_msg);
+        return local_code;
+    }
+    /* lowest failing rank, or size when none failed */
+    int mine = local_code ? rank : size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == size)
+        return 0;
+    int code = local_code;
+    MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
+    char msg[512] = "";
+    if (rank == first && local_msg)
+        snprintf(msg, sizeof msg, "%s", local_msg);
+    if (first != 0) {
+        if (rank == first)
+            MPI_Send(msg, sizeof msg, MPI_CHAR, 0, 77, MPI_COMM_WORLD);
+        else if (rank == 0)
+            MPI_Recv(msg, sizeof msg, MPI_CHAR, first, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+    if (rank == 0) {
+        if (first != 0)
+            fprintf(stderr, "parkit: rank %d: %s\n", first, msg);
+        else
+            fprintf(stderr, "parkit: %s\n", msg);
+        fflush(stderr);
+    }
+    return code;
+}
+int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
+{
+    *all = malloc(len * (size_t)size);
+    if (!*all)
+        return -1;
+    if (!active) {
+        memcpy(*all, mine, len);
+        return 0;
+    }
+    return MPI_Gather(mine, (int)len, MPI_CHAR, *all, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD) ==
+                   MPI_SUCCESS ? 0 : -1;
+}
+#else
+int pk_mpi_built(void) { return 0; }
+int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
+{
+    *all = malloc(len);
+    if (!*all)
+        return -1;
+    memcpy(*all, mine, len);
+    return 0;
+}
+int pk_mpi_init(int *argc, char ***argv) { (void)argc; (void)argv; return -1; }
+int pk_mpi_active(void) { return 0; }
+void pk_mpi_finalize(void) {}
+int pk_mpi_rank(void) { return 0; }
+int pk_mpi_size(void) { return 1; }
+const char *pk_mpi_library(void) { return "none"; }
+void pk_mpi_abort(int code) { exit(code); }
+int pk_mpi_agree(int local_code, const char *local_msg)
+{
+    if (local_code && local_msg)
+        fprintf(stderr, "parkit: %s\n", local_msg);
+    return local_code;
+}
+#endif

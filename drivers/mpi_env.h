@@ -1,0 +1,24 @@
+/* The MPI environment as the rest of the driver sees it; every function works (as a
+ * single process) in a build without MPI. */
+#ifndef PK_MPI_ENV_H
+#define PK_MPI_ENV_H
+#include <stddef.h>
+
+int pk_mpi_launched(void);                /* started by mpirun / srun (environment says so) */
+int pk_mpi_init(int *argc, char ***argv);  /* 0 ok; MPI_Init_thread(FUNNELED) */
+int pk_mpi_active(void);
+void pk_mpi_finalize(void);
+int pk_mpi_rank(void);
+int pk_mpi_size(void);
+const char *pk_mpi_library(void);          /* "Open MPI v4.1.4, ..." or "none" */
+int pk_mpi_built(void);                    /* 1 when this build has the MPI backend */
+void pk_mpi_abort(int code) __attribute__((noreturn));
+
+/* Collective agreement after a phase that may fail on some ranks: every rank passes its
+ * local outcome (0 ok, else an exit code) and message; when any rank failed, the message of
+ * the lowest failing rank is printed once (by rank 0) and every rank gets that exit code. */
+int pk_mpi_agree(int local_code, const char *local_msg);
+/* Gather `len` bytes from every rank into *all (rank order) on rank 0; *all is malloc'd
+ * (on every rank; only rank 0's holds everything). Equal len on every rank. */
+int pk_mpi_gather_lines(const char *mine, size_t len, char **all);
+#endif

@@ -1,0 +1,128 @@
+/* Numbers as people write them: 1000000, 1e9, 10^9, 2**32, 1_000_000. */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+#include "cli.h"
+
+/* Digits with single underscores between them; returns chars consumed or 0. */
+static size_t read_digits(const char *s, uint64_t *v, int *overflow)
+{
+    size_t i = 0;
+    uint64_t x = 0;
+    if (!isdigit((unsigned char)s[0]))
+        return 0;
+    while (s[i]) {
+        if (isdigit((unsigned char)s[i])) {
+            unsigned d = (unsigned)(s[i] - '0');
+            if (x > (UINT64_MAX - d) / 10)
+                *overflow = 1;
+            else
+                x = x * 10 + d;
+            i++;
+        } else if (s[i] == '_' && isdigit((unsigned char)s[i + 1]) && i > 0) {
+            i++;
+        } else {
+            break;
+        }
+    }
+    *v = x;
+    return i;
+}
+
+static int pow_u64(uint64_t base, uint64_t exp, uint64_t *out)
+{
+    uint64_t r = 1;
+    for (uint64_t i = 0; i < exp; i++) {
+        if (base != 0 && r > UINT64_MAX / base) {
+            if (base == 1)
+                break;
+            return -1;
+        }
+        r *= base;
+        if (r == 0 || r == 1)
+            break;   /* 0^k and 1^k settle at once */
+    }
+    *out = exp == 0 ? 1 : r;
+    return 0;
+}
+
+int pk_parse_u64(const char *s, uint64_t *out, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    if (!s || !*s) {
+        *why = "empty";
+        return -1;
+    }
+    if (s[0] == '-') {
+        *why = "negative";
+        return -1;
+    }
+    int overflow = 0;
+    uint64_t a, b;
+    size_t n = read_digits(s, &a, &overflow);
+    if (n == 0) {
+        *why = "not a number";
+        return -1;
+    }
+    const char *rest = s + n;
+    if (*rest == 0) {
+        if (overflow) {
+            *why = "too large (the largest is 18446744073709551615)";
+            return -1;
+        }
+        *out = a;
+        return 0;
+    }
+    uint64_t base;
+    const char *expo;
+    if (*rest == 'e' || *rest == 'E') {
+        base = 10;
+        expo = rest + 1;
+    } else if (*rest == '^') {
+        base = a;
+        a = 1;
+        expo = rest + 1;
+    } else if (rest[0] == '*' && rest[1] == '*') {
+        base = a;
+        a = 1;
+        expo = rest + 2;
+    } else if (*rest == '.') {
+        *why = "not an integer";
+        return -1;
+    } else {
+        *why = "not a number";
+        return -1;
+    }
+    if (*expo == '-') {
+        *why = "not an integer (negative exponent)";
+        return -1;
+    }
+    size_t m = read_digits(expo, &b, &overflow);
+    if (m == 0 || expo[m] != 0) {
+        *why = strchr(expo, '.') ? "not an integer" : "not a number";
+        return -1;
+    }
+    uint64_t p;
+    if (overflow || pow_u64(base, b, &p) != 0 || (p && a > UINT64_MAX / p)) {
+        *why = "too large (the largest is 18446744073709551615)";
+        return -1;
+    }
+    *out = a * p;
+    return 0;
+}
+
+int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t *out)
+{
+    const char *why = NULL;
+    uint64_t v;
+    if (pk_parse_u64(arg, &v, &why) != 0)
+        return pk_usage_error("%s: expected a positive integer, got \"%s\" (%s)", what, arg, why);
+    if (v == 0)
+        return pk_usage_error("%s: expected a positive integer, got \"%s\"", what, arg);
+    if (v > max)
+        return pk_usage_error("%s: %s is too large (at most %llu)", what, arg, (unsigned long long)max);
+    *out = v;
+    return PK_EXIT_OK;
+}

@@ -1,0 +1,90 @@
+/* Provenance: where, when and with what a result was produced. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "mpi_env.h"
+#include "report.h"
+
+#ifndef PK_VERSION
+#define PK_VERSION "0.0.0"
+#endif
+#ifndef PK_GIT_COMMIT
+#define PK_GIT_COMMIT "unknown"
+#endif
+#ifndef PK_FLAGS
+#define PK_FLAGS ""
+#endif
+#ifdef __clang__
+#define PK_COMPILER "clang " __clang_version__
+#else
+#define PK_COMPILER "gcc " __VERSION__
+#endif
+
+extern char **environ;
+
+static const char *cpu_model(void)
+{
+    static char model[256];
+    if (model[0])
+        return model;
+    snprintf(model, sizeof model, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return model;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10)) {
+            char *p = strchr(line, ':');
+            if (p) {
+                p += 1 + strspn(p + 1, " \t");
+                p[strcspn(p, "\n")] = 0;
+                snprintf(model, sizeof model, "%s", p);
+            }
+            break;
+        }
+    }
+    fclose(f);
+    return model;
+}
+
+static void add_env(json_object *o, const char *key, const char *var)
+{
+    const char *v = getenv(var);
+    json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+}
+
+json_object *pk_provenance(const pk_cli *cli)
+{
+    (void)cli;
+    json_object *o = json_object_new_object();
+    char host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    json_object_object_add(o, "host", json_object_new_string(host));
+    json_object_object_add(o, "cpu", json_object_new_string(cpu_model()));
+    json_object_object_add(o, "cores", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_object_add(o, "compiler", json_object_new_string(PK_COMPILER));
+    json_object_object_add(o, "flags", json_object_new_string(PK_FLAGS));
+    json_object_object_add(o, "version", json_object_new_string(PK_VERSION));
+    json_object_object_add(o, "git_commit", json_object_new_string(PK_GIT_COMMIT));
+    json_object_object_add(o, "mpi", json_object_new_string(pk_mpi_active() ? pk_mpi_library() : "none"));
+    char omp[1024] = "";
+    size_t used = 0;
+    for (char **e = environ; e && *e; e++)
+        if (!strncmp(*e, "OMP_", 4) && used < sizeof omp)
+            used += (size_t)snprintf(omp + used, sizeof omp - used, "%s%s", used ? ";" : "", *e);
+    json_object_object_add(o, "omp_env", json_object_new_string(omp));
+    add_env(o, "slurm_job_id", "SLURM_JOB_ID");
+    add_env(o, "slurm_nodelist", "SLURM_JOB_NODELIST");
+    add_env(o, "slurm_ntasks", "SLURM_NTASKS");
+    add_env(o, "slurm_cpus_per_task", "SLURM_CPUS_PER_TASK");
+    add_env(o, "slurm_array_task_id", "SLURM_ARRAY_TASK_ID");
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_object_add(o, "timestamp", json_object_new_string(ts));
+    return o;
+}

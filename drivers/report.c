@@ -1,0 +1,329 @@
+/* Reports: one record per run. The record becomes one JSON object, and the text block, the
+ * CSV row and the JSON line are all rendered from that object, so the three formats always
+ * carry the same fields under the same names. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mpi_env.h"
+#include "report.h"
+
+/* Stable CSV columns: scripts and plots depend on these names and this order. */
+static const char *const csv_columns[] = {
+    "kernel", "n", "mode", "ranks", "threads", "schedule", "result", "verified",
+    "seconds_min", "seconds_median", "seconds_max", "setup_seconds", "comm_seconds", "rate",
+    "rate_unit", "imbalance", "per_thread_seconds", "host", "cpu", "cores", "compiler", "flags",
+    "version", "git_commit", "mpi", "omp_env", "slurm_job_id", "slurm_nodelist", "slurm_ntasks",
+    "slurm_cpus_per_task", "slurm_array_task_id", "timestamp", NULL};
+
+const char *pk_mode_name(pk_mode m)
+{
+    switch (m) {
+    case PK_MODE_SERIAL: return "serial";
+    case PK_MODE_OMP: return "omp";
+    case PK_MODE_MPI: return "mpi";
+    case PK_MODE_HYBRID: return "hybrid";
+    case PK_MODE_AUTO: break;
+    }
+    return "auto";
+}
+
+const char *pk_sched_name(pk_sched s)
+{
+    switch (s) {
+    case PK_SCHED_DYNAMIC: return "dynamic";
+    case PK_SCHED_GUIDED: return "guided";
+    case PK_SCHED_STATIC: break;
+    }
+    return "static";
+}
+
+void pk_record_init(pk_record *r, const pk_cli *cli, const char *kernel)
+{
+    memset(r, 0, sizeof *r);
+    r->kernel = kernel;
+    r->extra = json_object_new_object();
+    r->imbalance = 1.0;
+    if (cli->exec.mode == PK_MODE_SERIAL)
+        snprintf(r->schedule, sizeof r->schedule, "none");
+    else if (cli->exec.chunk)
+        snprintf(r->schedule, sizeof r->schedule, "%s,%llu", pk_sched_name(cli->exec.sched),
+                 (unsigned long long)cli->exec.chunk);
+    else
+        snprintf(r->schedule, sizeof r->schedule, "%s", pk_sched_name(cli->exec.sched));
+}
+
+void pk_record_free(pk_record *r)
+{
+    free(r->result);
+    free(r->per_thread_seconds);
+    free(r->per_rank_seconds);
+    json_object_put(r->extra);
+    memset(r, 0, sizeof *r);
+}
+
+void pk_record_set_n(pk_record *r, uint64_t n)
+{
+    snprintf(r->n, sizeof r->n, "%llu", (unsigned long long)n);
+}
+
+void pk_record_set_result(pk_record *r, const char *fmt, ...)
+{
+    va_list ap;
+    free(r->result);
+    r->result = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&r->result, fmt, ap) < 0)
+        r->result = NULL;
+    va_end(ap);
+}
+
+void pk_record_extra_str(pk_record *r, const char *key, const char *val)
+{
+    json_object_object_add(r->extra, key, json_object_new_string(val));
+}
+
+void pk_record_extra_u64(pk_record *r, const char *key, uint64_t val)
+{
+    json_object_object_add(r->extra, key, json_object_new_uint64(val));
+}
+
+void pk_record_extra_double(pk_record *r, const char *key, double val)
+{
+    json_object_object_add(r->extra, key, json_object_new_double(val));
+}
+
+static json_object *doubles(const double *v, int n)
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_double(v[i]));
+    return a;
+}
+
+/* The one representation every format is rendered from. */
+static json_object *record_json(const pk_cli *cli, const pk_record *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
+    json_object_object_add(o, "n", json_object_new_string(r->n));
+    json_object_object_add(o, "mode", json_object_new_string(pk_mode_name(cli->exec.mode)));
+    json_object_object_add(o, "ranks", json_object_new_int(cli->exec.nranks));
+    json_object_object_add(o, "threads", json_object_new_int(cli->exec.threads));
+    json_object_object_add(o, "schedule", json_object_new_string(r->schedule));
+    json_object_object_add(o, "result", json_object_new_string(r->result ? r->result : ""));
+    json_object_object_add(o, "verified", json_object_new_boolean(r->verified));
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "min", json_object_new_double(r->seconds_min));
+    json_object_object_add(s, "median", json_object_new_double(r->seconds_median));
+    json_object_object_add(s, "max", json_object_new_double(r->seconds_max));
+    json_object_object_add(o, "seconds", s);
+    json_object_object_add(o, "setup_seconds", json_object_new_double(r->setup_seconds));
+    json_object_object_add(o, "comm_seconds", json_object_new_double(r->comm_seconds));
+    json_object_object_add(o, "rate", json_object_new_double(r->rate));
+    json_object_object_add(o, "rate_unit", json_object_new_string(r->rate_unit ? r->rate_unit : ""));
+    json_object_object_add(o, "imbalance", json_object_new_double(r->imbalance));
+    json_object_object_add(o, "per_thread_seconds", doubles(r->per_thread_seconds, r->nper_thread));
+    if (r->nper_rank)
+        json_object_object_add(o, "per_rank_seconds", doubles(r->per_rank_seconds, r->nper_rank));
+    json_object_object_add(o, "details", json_object_get(r->extra));
+    json_object *prov = pk_provenance(cli);
+    json_object_object_foreach(prov, key, val) json_object_object_add(o, key, json_object_get(val));
+    json_object_put(prov);
+    return o;
+}
+
+/* ---- CSV ------------------------------------------------------------------------ */
+
+static void csv_cell(FILE *f, json_object *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return;
+    switch (v ? json_object_get_type(v) : json_type_null) {
+    case json_type_null: break;
+    case json_type_boolean: fputs(json_object_get_boolean(v) ? "true" : "false", m); break;
+    case json_type_double: fprintf(m, "%.9g", json_object_get_double(v)); break;
+    case json_type_int: fputs(json_object_to_json_string(v), m); break;
+    case json_type_string: fputs(json_object_get_string(v), m); break;
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            fprintf(m, "%s%.6g", i ? ";" : "", json_object_get_double(json_object_array_get_idx(v, i)));
+        break;
+    case json_type_object: fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), m); break;
+    }
+    fclose(m);
+    if (strpbrk(buf, ",\"\n\r")) {
+        fputc('"', f);
+        for (char *p = buf; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(buf, f);
+    }
+    free(buf);
+}
+
+static char *csv_header(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (int i = 0; csv_columns[i]; i++)
+        fprintf(f, "%s%s", i ? "," : "", csv_columns[i]);
+    fputc('\n', f);
+    fclose(f);
+    return buf;
+}
+
+static char *csv_row(json_object *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    json_object *secs = json_object_object_get(o, "seconds");
+    for (int i = 0; csv_columns[i]; i++) {
+        const char *c = csv_columns[i];
+        if (i)
+            fputc(',', f);
+        if (!strncmp(c, "seconds_", 8))
+            fprintf(f, "%.9g", json_object_get_double(json_object_object_get(secs, c + 8)));
+        else
+            csv_cell(f, json_object_object_get(o, c));
+    }
+    fputc('\n', f);
+    fclose(f);
+    return buf;
+}
+
+/* ---- text ------------------------------------------------------------------------ */
+
+static void text_line(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_line(const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    printf(" %-22s = ", key);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+static void print_text(json_object *o, const pk_record *r)
+{
+#define STR(k) json_object_get_string(json_object_object_get(o, k))
+    printf("\n ===== parkit %s =====\n", r->kernel);
+    text_line("Kernel", "%s", r->kernel);
+    text_line("N", "%s", r->n);
+    text_line("Result", "%s", r->result ? r->result : "");
+    json_object_object_foreach(r->extra, key, val) {
+        text_line(key, "%s", json_object_get_type(val) == json_type_string
+                                 ? json_object_get_string(val)
+                                 : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+    }
+    text_line("Mode", "%s", STR("mode"));
+    text_line("Ranks x threads", "%s x %s", STR("ranks"), STR("threads"));
+    text_line("Schedule", "%s", r->schedule);
+    text_line("Time (s) min/med/max", "%.6f / %.6f / %.6f", r->seconds_min, r->seconds_median,
+              r->seconds_max);
+    text_line("Setup (s)", "%.6f", r->setup_seconds);
+    if (r->comm_seconds > 0)
+        text_line("Communication (s)", "%.6f", r->comm_seconds);
+    text_line("Rate", "%.4g %s", r->rate, r->rate_unit ? r->rate_unit : "");
+    printf(" %-22s = ", "Per-thread (s)");
+    for (int i = 0; i < r->nper_thread; i++)
+        printf("%s%.4f", i ? " " : "", r->per_thread_seconds[i]);
+    putchar('\n');
+    if (r->nper_rank) {
+        printf(" %-22s = ", "Per-rank (s)");
+        for (int i = 0; i < r->nper_rank; i++)
+            printf("%s%.4f", i ? " " : "", r->per_rank_seconds[i]);
+        putchar('\n');
+    }
+    text_line("Imbalance (max/mean)", "%.3f", r->imbalance);
+    text_line("Verification", "%s", r->verified ? "PASSED" : "FAILED");
+    text_line("Version", "%s (git %s)", STR("version"), STR("git_commit"));
+    text_line("Compiler", "%s", STR("compiler"));
+    text_line("Flags", "%s", STR("flags"));
+    text_line("MPI", "%s", STR("mpi"));
+    text_line("Host", "%s (%s, %s cores)", STR("host"), STR("cpu"), STR("cores"));
+    text_line("Date", "%s", STR("timestamp"));
+#undef STR
+}
+
+/* ---- emit ------------------------------------------------------------------------ */
+
+int pk_append_locked(const char *path, const char *header, const char *line)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    int rc = 0;
+    if (flock(fd, LOCK_EX) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        rc = -1;
+    if (rc == 0 && sb.st_size == 0 && header) {
+        size_t n = strlen(header);
+        if (write(fd, header, n) != (ssize_t)n)
+            rc = -1;
+    }
+    size_t n = strlen(line);
+    if (rc == 0 && write(fd, line, n) != (ssize_t)n)
+        rc = -1;
+    flock(fd, LOCK_UN);
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+int pk_report_emit(const pk_cli *cli, const pk_record *r)
+{
+    if (!pk_is_root())
+        return 0;
+    json_object *o = record_json(cli, r);
+    int rc = 0;
+    switch (cli->format) {
+    case PK_FMT_TEXT: print_text(o, r); break;
+    case PK_FMT_JSON: puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)); break;
+    case PK_FMT_CSV: {
+        static int header_done;
+        char *row = csv_row(o);
+        if (!header_done) {
+            char *h = csv_header();
+            fputs(h, stdout);
+            free(h);
+            header_done = 1;
+        }
+        fputs(row, stdout);
+        free(row);
+        break;
+    }
+    }
+    fflush(stdout);
+    if (cli->results_path) {
+        char *row = csv_row(o), *h = csv_header();
+        if (pk_append_locked(cli->results_path, h, row) != 0) {
+            pk_runtime_error("--results %s: cannot append: %s", cli->results_path, strerror(errno));
+            rc = 1;
+        }
+        free(row);
+        free(h);
+    }
+    json_object_put(o);
+    return rc;
+}

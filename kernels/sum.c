@@ -1,0 +1,299 @@
+/* sum: chunked sums of an array.
+ *
+ * i64 is exact: each element is split into a signed high and an unsigned low 32-bit half;
+ * up to 2^31 halves add in 64-bit registers without overflow, so the loop vectorises like a
+ * plain int64 reduction while the total is assembled in 128 bits.
+ *
+ * f64 uses Neumaier's compensated summation in LANES independent lanes (vectorised), over
+ * fixed blocks of PK_SUM_F64_BLOCK elements; lanes and blocks combine in a fixed order.
+ * The kernel is PK_KERNEL_ORDERED: the backend gives it exactly one block per piece and
+ * merges pieces in a fixed tree, so the result does not depend on the number of workers. */
+#include <math.h>
+#include <string.h>
+#include <gmp.h>
+#include "sum.h"
+
+_Static_assert(sizeof(unsigned long) == 8, "GMP *_ui calls below assume 64-bit unsigned long");
+
+/* ---- i64 ---------------------------------------------------------------- */
+
+static pk_i128 sum_i64_exact(const int64_t *a, uint64_t n)
+{
+    pk_i128 total = 0;
+    const uint64_t step = (uint64_t)1 << 31;
+    while (n) {
+        uint64_t m = n < step ? n : step;
+        uint64_t lo = 0;
+        int64_t hi = 0;
+#pragma omp simd reduction(+ : lo, hi)
+        for (uint64_t i = 0; i < m; i++) {
+            lo += (uint64_t)a[i] & 0xffffffffu;
+            hi += a[i] >> 32;   /* arithmetic shift (GCC, Clang): floor(a / 2^32) */
+        }
+        total += (pk_i128)hi * ((pk_i128)1 << 32) + (pk_i128)lo;
+        a += m;
+        n -= m;
+    }
+    return total;
+}
+
+static uint64_t sum_grain(const void *ctx)
+{
+    (void)ctx;
+    return PK_SUM_F64_BLOCK;
+}
+
+static void i64_identity(const void *ctx, void *partial)
+{
+    (void)ctx;
+    ((pk_sum_i64_partial *)partial)->s = 0;
+}
+
+static pk_status i64_run(const void *vctx, uint64_t lo, uint64_t hi, void *partial)
+{
+    const pk_sum_ctx *ctx = vctx;
+    const int64_t *a = (const int64_t *)ctx->data + (lo - ctx->base);
+    ((pk_sum_i64_partial *)partial)->s += sum_i64_exact(a, hi - lo);
+    return PK_OK;
+}
+
+static pk_status i64_merge(const void *ctx, void *acc, const void *later)
+{
+    (void)ctx;
+    ((pk_sum_i64_partial *)acc)->s += ((const pk_sum_i64_partial *)later)->s;
+    return PK_OK;
+}
+
+const pk_kernel pk_sum_i64_kernel = {
+    .name = "sum",
+    .partial_size = sizeof(pk_sum_i64_partial),
+    .grain = sum_grain,
+    .identity = i64_identity,
+    .run = i64_run,
+    .merge = i64_merge,
+};
+
+/* ---- f64 ---------------------------------------------------------------- */
+
+#define LANES 16
+
+/* Neumaier step: s + c += x, with the rounding error of s + x kept in c. */
+static inline void two_sum_into(double *s, double *c, double x)
+{
+    double t = *s + x;
+    *c += fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
+    *s = t;
+}
+
+static void f64_block(const double *a, uint64_t n, pk_sum_f64_partial *out)
+{
+    double s[LANES] = {0}, c[LANES] = {0};
+    uint64_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) {
+            double x = a[i + l];
+            double t = s[l] + x;
+            c[l] += fabs(s[l]) >= fabs(x) ? (s[l] - t) + x : (x - t) + s[l];
+            s[l] = t;
+        }
+    }
+    for (; i < n; i++)
+        two_sum_into(&s[0], &c[0], a[i]);
+    double rs = 0, rc = 0;
+    for (int l = 0; l < LANES; l++) {
+        two_sum_into(&rs, &rc, s[l]);
+        rc += c[l];
+    }
+    out->s = rs;
+    out->c = rc;
+}
+
+static void f64_identity(const void *ctx, void *partial)
+{
+    (void)ctx;
+    pk_sum_f64_partial *p = partial;
+    p->s = 0;
+    p->c = 0;
+}
+
+static pk_status f64_merge(const void *ctx, void *vacc, const void *vlater)
+{
+    (void)ctx;
+    pk_sum_f64_partial *acc = vacc;
+    const pk_sum_f64_partial *later = vlater;
+    double c = acc->c + later->c;
+    two_sum_into(&acc->s, &c, later->s);
+    acc->c = c;
+    return PK_OK;
+}
+
+static pk_status f64_run(const void *vctx, uint64_t lo, uint64_t hi, void *partial)
+{
+    const pk_sum_ctx *ctx = vctx;
+    const double *a = (const double *)ctx->data + (lo - ctx->base);
+    /* Blocks aligned to multiples of PK_SUM_F64_BLOCK, whatever [lo, hi) is. */
+    while (lo < hi) {
+        uint64_t end = (lo / PK_SUM_F64_BLOCK + 1) * PK_SUM_F64_BLOCK;
+        if (end > hi || end < lo)
+            end = hi;
+        pk_sum_f64_partial b;
+        f64_block(a, end - lo, &b);
+        f64_merge(ctx, partial, &b);
+        a += end - lo;
+        lo = end;
+    }
+    return PK_OK;
+}
+
+const pk_kernel pk_sum_f64_kernel = {
+    .name = "sum",
+    .partial_size = sizeof(pk_sum_f64_partial),
+    .flags = PK_KERNEL_ORDERED,
+    .grain = sum_grain,
+    .identity = f64_identity,
+    .run = f64_run,
+    .merge = f64_merge,
+};
+
+double pk_sum_f64_value(const pk_sum_f64_partial *p)
+{
+    return p->s + p->c;
+}
+
+/* ---- data and references -------------------------------------------------- */
+
+void pk_sum_fill_i64(int64_t *a, uint64_t base, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t i = lo; i < hi; i++)
+        a[i - base] = (int64_t)(i + 1);
+}
+
+void pk_sum_fill_f64(double *a, uint64_t base, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t i = lo; i < hi; i++)
+        a[i - base] = (double)(i + 1);
+}
+
+static void fill_identity(const void *ctx, void *partial)
+{
+    (void)ctx;
+    *(unsigned char *)partial = 0;
+}
+
+static pk_status fill_run(const void *vctx, uint64_t lo, uint64_t hi, void *partial)
+{
+    const pk_sum_fill_ctx *ctx = vctx;
+    (void)partial;
+    if (ctx->dtype == PK_DTYPE_F64)
+        pk_sum_fill_f64(ctx->data, ctx->base, lo, hi);
+    else
+        pk_sum_fill_i64(ctx->data, ctx->base, lo, hi);
+    return PK_OK;
+}
+
+static pk_status fill_merge(const void *ctx, void *acc, const void *later)
+{
+    (void)ctx;
+    (void)acc;
+    (void)later;
+    return PK_OK;
+}
+
+const pk_kernel pk_sum_fill_kernel = {
+    .name = "sum-fill",
+    .partial_size = 1,
+    .grain = sum_grain,
+    .identity = fill_identity,
+    .run = fill_run,
+    .merge = fill_merge,
+};
+
+pk_u128 pk_sum_closed_form(uint64_t n)
+{
+    pk_u128 m = n;
+    return m * (m + 1) / 2;
+}
+
+static void mpz_set_i128(mpz_t r, pk_i128 v)
+{
+    int neg = v < 0;
+    pk_u128 u = neg ? -(pk_u128)v : (pk_u128)v;
+    mpz_set_ui(r, (unsigned long)(u >> 64));
+    mpz_mul_2exp(r, r, 64);
+    mpz_add_ui(r, r, (unsigned long)u);
+    if (neg)
+        mpz_neg(r, r);
+}
+
+/* x = acc * 2^-1074 rounded to the nearest double, ties to even. */
+static double round_scaled(const mpz_t acc)
+{
+    int sign = mpz_sgn(acc);
+    if (sign == 0)
+        return 0.0;
+    mpz_t m, rem, half;
+    mpz_inits(m, rem, half, NULL);
+    mpz_abs(m, acc);
+    size_t bits = mpz_sizeinbase(m, 2);
+    double r;
+    if (bits <= 53) {
+        r = ldexp(mpz_get_d(m), -1074);
+    } else {
+        mp_bitcnt_t shift = bits - 53;
+        mpz_tdiv_r_2exp(rem, m, shift);
+        mpz_tdiv_q_2exp(m, m, shift);
+        mpz_set_ui(half, 1);
+        mpz_mul_2exp(half, half, shift - 1);
+        int cmp = mpz_cmp(rem, half);
+        if (cmp > 0 || (cmp == 0 && mpz_odd_p(m)))
+            mpz_add_ui(m, m, 1);
+        r = ldexp(mpz_get_d(m), (int)shift - 1074);
+    }
+    mpz_clears(m, rem, half, NULL);
+    return sign < 0 ? -r : r;
+}
+
+double pk_sum_f64_exact(const double *a, uint64_t n, double *sum_abs)
+{
+    static const int NBINS = 2048;
+    pk_i128 bin[2048];
+    memset(bin, 0, sizeof bin);
+    double abs_total = 0, plain = 0;
+    int nonfinite = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &a[i], sizeof bits);
+        unsigned e = (unsigned)(bits >> 52) & 0x7ff;
+        int64_t m = (int64_t)(bits & (((uint64_t)1 << 52) - 1));
+        abs_total += fabs(a[i]);
+        if (e == 0x7ff) {
+            nonfinite = 1;
+            plain += a[i];
+            continue;
+        }
+        if (e)
+            m |= (int64_t)1 << 52;
+        else
+            e = 1;   /* subnormal: same scale as the smallest normal exponent */
+        bin[e] += (bits >> 63) ? -m : m;   /* value = m * 2^(e - 1075) */
+    }
+    if (sum_abs)
+        *sum_abs = abs_total;
+    if (nonfinite)
+        return plain;
+    mpz_t acc, t;
+    mpz_init(acc);
+    mpz_init(t);
+    for (int e = NBINS - 1; e >= 1; e--) {
+        if (!bin[e])
+            continue;
+        mpz_set_i128(t, bin[e]);
+        mpz_mul_2exp(t, t, (mp_bitcnt_t)(e - 1));   /* in units of 2^-1074 */
+        mpz_add(acc, acc, t);
+    }
+    double r = round_scaled(acc);
+    mpz_clear(acc);
+    mpz_clear(t);
+    return r;
+}
