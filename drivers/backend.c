@@ -165,6 +165,21 @@ void pk_split_by_cost(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t
     cut[parts] = hi;
 }
 
+void pk_rank_share(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi, int r, int P,
+                   uint64_t *a, uint64_t *b)
+{
+    uint64_t *cut = malloc(((size_t)P + 1) * sizeof *cut);
+    if (!cut) {   /* fall back to equal lengths */
+        *a = lo + (hi - lo) / (uint64_t)P * (uint64_t)r;
+        *b = r == P - 1 ? hi : lo + (hi - lo) / (uint64_t)P * (uint64_t)(r + 1);
+        return;
+    }
+    pk_split_by_cost(k, ctx, lo, hi, P, cut);
+    *a = cut[r];
+    *b = cut[r + 1];
+    free(cut);
+}
+
 /* ---- progress ------------------------------------------------------------------ */
 
 static struct {

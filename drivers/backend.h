@@ -10,6 +10,7 @@ typedef struct pk_run_stats {
     double merge_seconds;    /* of which: merging partials on this process */
     double comm_seconds;     /* MPI communication (scatter / reduce), 0 without MPI */
     double *thread_seconds;  /* caller's buffer of exec->threads: compute time per thread */
+    double *rank_seconds;    /* MPI, rank 0: caller's buffer of exec->nranks: compute time per rank */
 } pk_run_stats;
 
 /* Run k over [lo, hi) as exec says; *result (k->partial_size bytes, uninitialised on entry)
@@ -32,6 +33,11 @@ void pk_split_by_cost(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t
 /* Under MPI, combine a byte array that each rank filled for its own indices (zero elsewhere)
  * into rank 0's copy (bytewise maximum); nothing to do in one process. */
 pk_status pk_backend_collect_bytes(const pk_exec *exec, unsigned char *buf, size_t len);
+
+/* The share of [lo, hi) rank r of P computes in the MPI backend (cost-balanced; on block
+ * boundaries for ordered kernels), so commands can place data where it will be used. */
+void pk_rank_share(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi, int r, int P,
+                   uint64_t *a, uint64_t *b);
 
 /* Run `n` independent tasks on up to exec->threads threads (the Pool.map analogue). */
 typedef int (*pk_task_fn)(void *arg, size_t i);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cmdutil.h"
+#include "distribute.h"
+#include "mpi_env.h"
 #include "sum.h"
 
 enum { OPT_CHUNKS = 300, OPT_DTYPE, OPT_FILE, OPT_DISTRIBUTE };
@@ -75,51 +77,20 @@ static void *big_alloc(size_t bytes)
     return p;
 }
 
-static int read_file(const char *path, void **data, uint64_t *n)
+/* Rank 0's reference needs the whole file (f64 under MPI). */
+static int read_whole(const char *path, void *buf, uint64_t n)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pk_usage_error("sum --file %s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return pk_usage_error("sum --file %s: not a regular file", path);
-    }
-    if (sb.st_size % 8) {
-        close(fd);
-        return pk_usage_error("sum --file %s: size %lld bytes is not a multiple of 8 (the element size)",
-                              path, (long long)sb.st_size);
-    }
-    uint64_t avail = pk_mem_available();
-    if (avail && (uint64_t)sb.st_size > avail) {
-        char a[32], b[32];
-        close(fd);
-        return pk_usage_error("sum --file %s: needs %s of memory, %s available", path,
-                              pk_bytes_str((double)sb.st_size, a, sizeof a),
-                              pk_bytes_str((double)avail, b, sizeof b));
-    }
-    char *buf = big_alloc((size_t)sb.st_size);
-    if (!buf) {
-        close(fd);
-        return pk_runtime_error("sum --file %s: cannot allocate %lld bytes", path, (long long)sb.st_size);
-    }
-    size_t off = 0;
-    while (off < (size_t)sb.st_size) {
-        ssize_t r = read(fd, buf + off, (size_t)sb.st_size - off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            close(fd);
-            munmap(buf, (size_t)sb.st_size ? (size_t)sb.st_size : 1);
-            return pk_runtime_error("sum --file %s: read failed: %s", path, strerror(e));
-        }
-        off += (size_t)r;
-    }
-    close(fd);
-    *data = buf;
-    *n = (uint64_t)sb.st_size / 8;
-    return PK_EXIT_OK;
+    pk_exec self = {.mode = PK_MODE_SERIAL, .threads = 1, .nranks = 1};
+    return pk_dist_read_file_local(&self, path, 0, n, buf);
+}
+
+/* Shares received by MPI_Scatterv live in malloc'd memory; everything else is mapped. */
+static void free_or_unmap(void *p, int scattered, size_t mapped)
+{
+    if (scattered)
+        free(p);
+    else
+        munmap(p, mapped ? mapped : 1);
 }
 
 typedef struct {
@@ -144,50 +115,132 @@ static void value_str(pk_dtype dt, const void *partial, char *buf, size_t len)
         pk_i128_str(((const pk_sum_i64_partial *)partial)->s, buf);
 }
 
+static void fill_local(const pk_exec *exec, pk_dtype dt, void *data, uint64_t a, uint64_t b)
+{
+    pk_exec local = *exec;
+    local.mode = exec->mode == PK_MODE_SERIAL || exec->mode == PK_MODE_MPI ? PK_MODE_SERIAL : PK_MODE_OMP;
+    local.nranks = 1;
+    local.progress = 0;
+    pk_sum_fill_ctx fctx = {.data = data, .base = a, .dtype = dt};
+    unsigned char dummy;
+    pk_backend_run(&pk_sum_fill_kernel, &fctx, a, b, &local, &dummy, NULL);
+}
+
+/* The size of the file in elements, checked the same way on every rank. */
+static int file_elements(const char *path, uint64_t *n, char *msg, size_t len)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(msg, len, "sum --file %s: cannot open: %s", path, strerror(errno));
+        return PK_EXIT_USAGE;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(msg, len, "sum --file %s: not a regular file", path);
+        return PK_EXIT_USAGE;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(msg, len, "sum --file %s: cannot read: %s", path, strerror(errno));
+        return PK_EXIT_USAGE;
+    }
+    if (sb.st_size % 8) {
+        snprintf(msg, len, "sum --file %s: size %lld bytes is not a multiple of 8 (the element size)",
+                 path, (long long)sb.st_size);
+        return PK_EXIT_USAGE;
+    }
+    *n = (uint64_t)sb.st_size / 8;
+    return PK_EXIT_OK;
+}
+
 static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
 {
     sum_opts *o = vo;
     uint64_t n = 0;
     int rc;
+    char msg[512] = "";
+    const pk_exec *ex = &cli->exec;
+    int P = ex->nranks, rank = ex->rank;
     if (o->file) {
         if (argc > 0)
             return pk_usage_error("sum: N and --file exclude each other (the file's size gives N)");
+        rc = file_elements(o->file, &n, msg, sizeof msg);
+        if ((rc = pk_mpi_agree(rc, msg)) != 0)
+            return rc;
     } else if ((rc = pk_one_n("sum", argc, argv, &n)) != 0) {
         return rc;
     }
-    if (!o->file) {
-        uint64_t avail = pk_mem_available();
-        double need = (double)n * 8.0;
-        if (n > UINT64_MAX / 8 || (avail && need > (double)avail)) {
-            char a[32], b[32];
-            return pk_usage_error("sum: N = %s needs %s of memory for the array, this machine has %s "
-                                  "available", argv[0], pk_bytes_str(need, a, sizeof a),
-                                  pk_bytes_str((double)avail, b, sizeof b));
-        }
+    if (o->chunks && P > 1)
+        return pk_usage_error("sum --chunks: runs in one process (this job has %d ranks)", P);
+    if (n > UINT64_MAX / 16)
+        return pk_usage_error("sum: N = %s is too large for an array of 8-byte elements", argv[0]);
+
+    const pk_kernel *k = o->dtype == PK_DTYPE_F64 ? &pk_sum_f64_kernel : &pk_sum_i64_kernel;
+    uint64_t *cut = malloc(((size_t)P + 1) * sizeof *cut);
+    if (!cut)
+        return pk_runtime_error("sum: out of memory");
+    pk_split_by_cost(k, NULL, 0, n, P, cut);
+    uint64_t a = cut[rank], b = cut[rank + 1];
+    int scatter = P > 1 && !o->file && !o->distribute_local;
+
+    /* ---- refuse what cannot fit, before touching memory ---- */
+    double need = 8.0 * (double)(scatter && rank == 0 ? n : b - a);
+    uint64_t avail = pk_mem_available();
+    rc = 0;
+    if (avail && need > (double)avail) {
+        char x[32], y[32];
+        snprintf(msg, sizeof msg, "sum: N = %llu needs %s of memory for the array%s, this machine has %s available",
+                 (unsigned long long)n, pk_bytes_str(need, x, sizeof x), P > 1 ? " on this rank" : "",
+                 pk_bytes_str((double)avail, y, sizeof y));
+        rc = PK_EXIT_USAGE;
+    }
+    if ((rc = pk_mpi_agree(rc, msg)) != 0) {
+        free(cut);
+        return rc;
     }
     pk_cli run_cli = *cli;
     if (!cli->sched_set)
         run_cli.exec.sched = PK_SCHED_STATIC;   /* fill and sum touch the same pieces */
 
-    /* ---- setup (timed apart): allocate and first-touch, or read the file ---- */
-    double t0 = pk_wtime();
-    void *data = NULL;
-    if (o->file) {
-        if ((rc = read_file(o->file, &data, &n)) != 0)
-            return rc;
+    /* ---- setup (timed apart): allocate and first-touch, read the file, or scatter ---- */
+    double t0 = pk_wtime(), scatter_secs = 0;
+    void *data = NULL, *full = NULL;
+    size_t mapped = 0;
+    if (scatter) {
+        if (rank == 0) {
+            mapped = (size_t)n * 8;
+            full = big_alloc(mapped);
+            if (full)
+                fill_local(&run_cli.exec, o->dtype, full, 0, n);
+        }
+        rc = rank == 0 && !full;
+        snprintf(msg, sizeof msg, "sum: cannot allocate %llu bytes", (unsigned long long)n * 8);
+        if ((rc = pk_mpi_agree(rc, msg)) == 0) {
+            pk_mpi_barrier();
+            double ts = pk_wtime();
+            if (pk_dist_scatter(ex, full, n, a, b, &data, cut) != 0)
+                rc = pk_mpi_agree(PK_EXIT_FAIL, "sum: cannot allocate a share of the array");
+            scatter_secs = pk_wtime() - ts;
+        }
     } else {
-        data = big_alloc((size_t)n * 8);
-        if (!data)
-            return pk_runtime_error("sum: cannot allocate %llu elements", (unsigned long long)n);
-        pk_sum_fill_ctx fctx = {.data = data, .base = 0, .dtype = o->dtype};
-        unsigned char dummy;
-        pk_backend_run(&pk_sum_fill_kernel, &fctx, 0, n, &run_cli.exec, &dummy, NULL);
+        mapped = (size_t)(b - a) * 8;
+        data = big_alloc(mapped);
+        rc = !data;
+        snprintf(msg, sizeof msg, "sum: cannot allocate %llu bytes", (unsigned long long)(b - a) * 8);
+        if ((rc = pk_mpi_agree(rc, msg)) == 0) {
+            if (o->file) {
+                int e = pk_dist_read_file(ex, o->file, a, b, data);
+                snprintf(msg, sizeof msg, "sum --file %s: read failed: %s", o->file, strerror(e));
+                rc = pk_mpi_agree(e ? PK_EXIT_FAIL : 0, msg);
+            } else {
+                fill_local(&run_cli.exec, o->dtype, data, a, b);
+            }
+        }
     }
     double setup = pk_wtime() - t0;
+    if (rc != 0)
+        goto out;
 
     /* ---- the timed sum ---- */
-    const pk_kernel *k = o->dtype == PK_DTYPE_F64 ? &pk_sum_f64_kernel : &pk_sum_i64_kernel;
-    pk_sum_ctx ctx = {.data = data, .base = 0};
+    pk_sum_ctx ctx = {.data = data, .base = a};
     pk_record r;
     pk_record_init(&r, &run_cli, "sum");
     pk_record_set_n(&r, n);
@@ -195,48 +248,61 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
     union { pk_sum_i64_partial i; pk_sum_f64_partial f; } result;
     pk_status s = pk_measure(&run_cli, k, &ctx, 0, n, &result, &r);
     if (s != PK_OK) {
-        munmap(data, n ? n * 8 : 1);
         pk_record_free(&r);
-        return pk_runtime_error("sum: %s", pk_status_str(s));
+        rc = pk_runtime_error("sum: %s", pk_status_str(s));
+        goto out;
     }
     char buf[64];
     value_str(o->dtype, &result, buf, sizeof buf);
     pk_record_set_result(&r, "%s", buf);
     pk_record_extra_str(&r, "dtype", o->dtype == PK_DTYPE_F64 ? "f64" : "i64");
+    if (P > 1) {
+        pk_record_extra_str(&r, "distribute", o->file ? "file (MPI-IO)" : scatter ? "scatter" : "local");
+        if (scatter)
+            pk_record_extra_double(&r, "scatter_seconds", scatter_secs);
+    }
     if (o->file)
         pk_record_extra_str(&r, "file", o->file);
 
-    /* ---- verification: closed form, or an independent reference for files and f64 ---- */
+    /* ---- verification: closed form, or an independent reference for files ---- */
     if (o->dtype == PK_DTYPE_I64) {
         pk_i128 want;
         if (o->file) {
-            want = 0;
-            const int64_t *a = data;
-            for (uint64_t i = 0; i < n; i++)
-                want += a[i];
-            pk_record_extra_str(&r, "reference", "serial 128-bit loop");
+            pk_i128 mine = 0;
+            const int64_t *x = data;
+            for (uint64_t i = 0; i < b - a; i++)
+                mine += x[i];
+            want = pk_dist_sum_i128(ex, mine);
+            pk_record_extra_str(&r, "reference", "plain 128-bit loop");
         } else {
             want = (pk_i128)pk_sum_closed_form(n);
             pk_record_extra_str(&r, "reference", "closed form n(n+1)/2");
         }
         r.verified = result.i.s == want;
-    } else {
-        double want, abs_sum;
-        if (o->file) {
+    } else if (rank == 0) {
+        double want = 0, abs_sum = 0;
+        void *whole = NULL;
+        if (o->file && P == 1) {
             want = pk_sum_f64_exact(data, n, &abs_sum);
-            pk_record_extra_str(&r, "reference", "exact sum, rounded once");
+        } else if (o->file) {   /* rank 0 re-reads the whole file for the reference */
+            whole = big_alloc((size_t)n * 8);
+            if (whole && read_whole(o->file, whole, n) == 0)
+                want = pk_sum_f64_exact(whole, n, &abs_sum);
+            else
+                want = NAN;
         } else {
             want = (double)pk_sum_closed_form(n);   /* the exact sum, correctly rounded */
             abs_sum = want;
-            pk_record_extra_str(&r, "reference", "closed form n(n+1)/2, rounded once");
         }
+        if (whole)
+            munmap(whole, n ? (size_t)n * 8 : 1);
+        pk_record_extra_str(&r, "reference", o->file ? "exact sum, rounded once" : "closed form n(n+1)/2, rounded once");
         double got = pk_sum_f64_value(&result.f), u = 0x1p-53;
         /* compensated summation: |error| <= 2u|S| + O(n u^2) sum|a| */
         double bound = 2 * u * fabs(want) + 4.0 * (double)n * u * u * abs_sum;
-        r.verified = (isnan(want) && isnan(got)) || got == want || fabs(got - want) <= bound;
-        char eb[32];
-        snprintf(eb, sizeof eb, "%.3g", fabs(got - want));
-        pk_record_extra_str(&r, "error_vs_reference", eb);
+        r.verified = got == want || fabs(got - want) <= bound;
+        snprintf(buf, sizeof buf, "%.3g", fabs(got - want));
+        pk_record_extra_str(&r, "error_vs_reference", buf);
     }
     r.rate = r.seconds_median > 0 ? (double)n * 8.0 / r.seconds_median / 1e9 : 0;
     r.rate_unit = "GB/s";
@@ -263,8 +329,14 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
         }
         free(parts);
     }
-    munmap(data, n ? n * 8 : 1);
-    return pk_finish(cli, &r);
+    rc = pk_finish(cli, &r);
+out:
+    if (data && data != full)
+        free_or_unmap(data, scatter, mapped);
+    if (full)
+        munmap(full, mapped ? mapped : 1);
+    free(cut);
+    return rc;
 }
 
 static void sum_defaults(void *vo)

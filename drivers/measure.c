@@ -33,12 +33,15 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     double *secs = calloc((size_t)runs, sizeof *secs);
     double *comm = calloc((size_t)runs, sizeof *comm);
     double *threads = calloc((size_t)runs * (size_t)T, sizeof *threads);
-    pk_status err = (secs && comm && threads) ? PK_OK : PK_ENOMEM;
+    int P = cli->exec.nranks;
+    double *ranks = calloc((size_t)runs * (size_t)P, sizeof *ranks);
+    pk_status err = (secs && comm && threads && ranks) ? PK_OK : PK_ENOMEM;
     int have = 0;
     for (int i = 0; i < runs && err == PK_OK; i++) {
         if (have && k->release)
             k->release(ctx, result);
-        pk_run_stats st = {.thread_seconds = threads + (size_t)i * (size_t)T};
+        pk_run_stats st = {.thread_seconds = threads + (size_t)i * (size_t)T,
+                           .rank_seconds = ranks + (size_t)i * (size_t)P};
         err = pk_backend_run(k, ctx, lo, hi, &cli->exec, result, &st);
         have = 1;
         secs[i] = st.seconds;
@@ -68,6 +71,19 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                 r->nper_thread = T;
                 r->imbalance = pk_imbalance(r->per_thread_seconds, T);
             }
+            if (P > 1) {   /* across ranks: each rank's compute time */
+                free(r->per_rank_seconds);
+                r->per_rank_seconds = malloc((size_t)P * sizeof(double));
+                if (r->per_rank_seconds) {
+                    memcpy(r->per_rank_seconds, ranks + (size_t)med * (size_t)P, (size_t)P * sizeof(double));
+                    r->nper_rank = P;
+                    double ib = pk_imbalance(r->per_rank_seconds, P);
+                    pk_record_extra_double(r, "rank_imbalance", ib);
+                    pk_record_extra_double(r, "thread_imbalance_rank0", r->imbalance);
+                    if (ib > r->imbalance)
+                        r->imbalance = ib;
+                }
+            }
             free(sorted);
         }
     } else if (!have) {
@@ -76,5 +92,6 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     free(secs);
     free(comm);
     free(threads);
+    free(ranks);
     return err;
 }

@@ -55,6 +55,12 @@ const char *pk_mpi_library(void)
     return buf;
 }
 
+void pk_mpi_barrier(void)
+{
+    if (active)
+        MPI_Barrier(MPI_COMM_WORLD);
+}
+
 void pk_mpi_abort(int code)
 {
     MPI_Abort(MPI_COMM_WORLD, code);
@@ -122,6 +128,7 @@ int pk_mpi_rank(void) { return 0; }
 int pk_mpi_size(void) { return 1; }
 const char *pk_mpi_library(void) { return "none"; }
 void pk_mpi_abort(int code) { exit(code); }
+void pk_mpi_barrier(void) {}
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
     if (local_code && local_msg)

@@ -53,6 +53,7 @@ typedef struct pk_kernel {
      * NULL means the partial is plain bytes of partial_size. */
     size_t (*pack_size)(const void *ctx, const void *partial);
     void (*pack)(const void *ctx, const void *partial, void *buf);
+    /* *partial has been set to the identity before unpack. */
     pk_status (*unpack)(const void *ctx, void *partial, const void *buf, size_t len);
 } pk_kernel;
 

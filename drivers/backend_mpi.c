@@ -1,0 +1,218 @@
+/* The MPI backend (hybrid MPI + OpenMP): each rank takes a cost-balanced share of the range
+ * and runs the OpenMP (or serial) backend on it; partials come home to rank 0.
+ *  - plain partials: MPI_Reduce with a non-commutative user operation wrapping merge(), so
+ *    shares combine in rank order;
+ *  - partials that own memory (big integers): packed bytes up a binomial tree, multiplied at
+ *    every step, so the large merges run on many ranks at once;
+ *  - ordered kernels (f64): every block's partial is gathered and rank 0 merges them in the
+ *    same fixed tree a single process uses, so the answer is bit-identical for any P x T. */
+#include <limits.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backend_internal.h"
+
+/* MPI user operations carry no context: the kernel being reduced, set around MPI_Reduce. */
+static const pk_kernel *op_kernel;
+static const void *op_ctx;
+
+static void merge_op(void *in, void *inout, int *len, MPI_Datatype *dt)
+{
+    (void)dt;
+    size_t ps = op_kernel->partial_size;
+    unsigned char tmp[256];
+    for (int i = 0; i < *len; i++) {
+        unsigned char *a = (unsigned char *)in + (size_t)i * ps, *b = (unsigned char *)inout + (size_t)i * ps;
+        memcpy(tmp, a, ps);   /* in covers the earlier ranks: result = in (+) inout */
+        op_kernel->merge(op_ctx, tmp, b);
+        memcpy(b, tmp, ps);
+    }
+}
+
+static pk_status reduce_plain(const pk_kernel *k, const void *ctx, void *partial, int rank)
+{
+    if (k->partial_size > 256)
+        return PK_EINVAL;
+    MPI_Datatype t;
+    MPI_Op op;
+    MPI_Type_contiguous((int)k->partial_size, MPI_BYTE, &t);
+    MPI_Type_commit(&t);
+    MPI_Op_create(merge_op, 0 /* not commutative: keep rank order */, &op);
+    op_kernel = k;
+    op_ctx = ctx;
+    unsigned char out[256];
+    int rc = MPI_Reduce(partial, out, 1, t, op, 0, MPI_COMM_WORLD);
+    if (rank == 0 && rc == MPI_SUCCESS)
+        memcpy(partial, out, k->partial_size);
+    MPI_Op_free(&op);
+    MPI_Type_free(&t);
+    return rc == MPI_SUCCESS ? PK_OK : PK_EIO;
+}
+
+static int send_bytes(const void *buf, size_t len, int to)
+{
+    unsigned long long n = len;
+    if (MPI_Send(&n, 1, MPI_UNSIGNED_LONG_LONG, to, 1, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return -1;
+    for (size_t off = 0; off < len;) {
+        int part = len - off > (size_t)INT_MAX ? INT_MAX : (int)(len - off);
+        if (MPI_Send((const char *)buf + off, part, MPI_BYTE, to, 2, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+        off += (size_t)part;
+    }
+    return 0;
+}
+
+static void *recv_bytes(size_t *len, int from)
+{
+    unsigned long long n;
+    if (MPI_Recv(&n, 1, MPI_UNSIGNED_LONG_LONG, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        return NULL;
+    char *buf = malloc(n ? (size_t)n : 1);
+    if (!buf)
+        return NULL;
+    for (size_t off = 0; off < n;) {
+        int part = n - off > (size_t)INT_MAX ? INT_MAX : (int)(n - off);
+        MPI_Recv(buf + off, part, MPI_BYTE, from, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        off += (size_t)part;
+    }
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Binomial tree: at step s, rank r (a multiple of 2s) receives from r + s and merges. */
+static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial, int rank, int P)
+{
+    pk_status err = PK_OK;
+    for (int s = 1; s < P; s *= 2) {
+        if (rank % (2 * s) == s) {
+            size_t len = k->pack_size(ctx, partial);
+            void *buf = malloc(len ? len : 1);
+            if (!buf)
+                return PK_ENOMEM;
+            k->pack(ctx, partial, buf);
+            int rc = send_bytes(buf, len, rank - s);
+            free(buf);
+            return rc == 0 ? err : PK_EIO;
+        }
+        if (rank % (2 * s) == 0 && rank + s < P) {
+            size_t len = 0;
+            void *buf = recv_bytes(&len, rank + s);
+            if (!buf)
+                return PK_ENOMEM;
+            unsigned char later[256];
+            if (k->partial_size > sizeof later) {
+                free(buf);
+                return PK_EINVAL;
+            }
+            k->identity(ctx, later);
+            pk_status u = k->unpack(ctx, later, buf, len);
+            free(buf);
+            if (u == PK_OK)
+                u = k->merge(ctx, partial, later);
+            if (k->release)
+                k->release(ctx, later);
+            if (u != PK_OK)
+                err = u;
+        }
+    }
+    return err;
+}
+
+pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
+                         const pk_exec *exec, void *result, pk_run_stats *st)
+{
+    int rank = exec->rank, P = exec->nranks;
+    pk_exec local = *exec;
+    local.mode = exec->mode == PK_MODE_MPI ? PK_MODE_SERIAL : PK_MODE_OMP;
+    uint64_t a, b;
+    pk_rank_share(k, ctx, lo, hi, rank, P, &a, &b);
+
+    MPI_Barrier(MPI_COMM_WORLD);   /* everyone starts together: the time is the job's */
+    double t0 = MPI_Wtime();
+    pk_status err = PK_OK;
+    double compute = 0, merge = 0;
+    if (k->flags & PK_KERNEL_ORDERED) {
+        pk_pieces pc;
+        pk_pieces_plan(&pc, k, ctx, a, b, local.threads);
+        if (a == b)
+            pc.n = 0;   /* an idle rank adds no block, so the global block list is the same */
+        err = pk_pieces_alloc(&pc, k, ctx);
+        if (err == PK_OK && pc.n)
+            err = local.mode == PK_MODE_OMP ? pk_omp_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL)
+                                            : pk_serial_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL);
+        compute = MPI_Wtime() - t0;
+        /* gather every block partial to rank 0 in rank order */
+        int mine = (int)(pc.n * pc.psize);
+        int *counts = rank == 0 ? malloc((size_t)P * sizeof(int)) : NULL;
+        int *displs = rank == 0 ? malloc((size_t)P * sizeof(int)) : NULL;
+        MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        unsigned char *all = NULL;
+        size_t total = 0;
+        if (rank == 0) {
+            for (int r = 0; r < P; r++) {
+                displs[r] = (int)total;
+                total += (size_t)counts[r];
+            }
+            all = malloc(total ? total : 1);
+        }
+        MPI_Gatherv(pc.parts, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+        double t1 = MPI_Wtime();
+        if (rank == 0) {
+            size_t n = total / pc.psize;
+            if (n == 0) {
+                k->identity(ctx, result);
+            } else {
+                err = pk_merge_tree_omp(k, ctx, all, pc.psize, n, local.threads);
+                memcpy(result, all, pc.psize);
+            }
+        } else {
+            k->identity(ctx, result);
+        }
+        merge = MPI_Wtime() - t1;
+        free(all), free(counts), free(displs);
+        pk_pieces_free(&pc, k, ctx);
+        if (st)
+            st->comm_seconds = t1 - t0 - compute;
+    } else {
+        pk_run_stats ls = {.thread_seconds = st ? st->thread_seconds : NULL};
+        err = pk_backend_omp(k, ctx, a, b, &local, result, &ls);
+        compute = MPI_Wtime() - t0;
+        double t1 = MPI_Wtime();
+        pk_status r = k->pack ? reduce_tree(k, ctx, result, rank, P) : reduce_plain(k, ctx, result, rank);
+        if (err == PK_OK)
+            err = r;
+        if (st)
+            st->comm_seconds = MPI_Wtime() - t1;
+        merge = ls.merge_seconds;
+    }
+    /* a failure anywhere fails the run everywhere */
+    int e = err, any;
+    MPI_Allreduce(&e, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (st) {
+        st->seconds = MPI_Wtime() - t0;
+        st->merge_seconds = merge;
+        double *all = rank == 0 ? malloc((size_t)P * sizeof *all) : NULL;
+        MPI_Gather(&compute, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        if (all && st->rank_seconds)
+            memcpy(st->rank_seconds, all, (size_t)P * sizeof *all);
+        free(all);
+    }
+    return (pk_status)any;
+}
+
+pk_status pk_backend_collect_bytes(const pk_exec *exec, unsigned char *buf, size_t len)
+{
+    if (exec->nranks == 1 || !len)
+        return PK_OK;
+    for (size_t off = 0; off < len;) {
+        int part = len - off > (size_t)INT_MAX ? INT_MAX : (int)(len - off);
+        int rc = exec->rank == 0
+                     ? MPI_Reduce(MPI_IN_PLACE, buf + off, part, MPI_UNSIGNED_CHAR, MPI_MAX, 0, MPI_COMM_WORLD)
+                     : MPI_Reduce(buf + off, NULL, part, MPI_UNSIGNED_CHAR, MPI_MAX, 0, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS)
+            return PK_EIO;
+        off += (size_t)part;
+    }
+    return PK_OK;
+}
