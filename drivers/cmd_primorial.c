@@ -82,7 +82,13 @@ static int describe_and_verify(const pk_primorial_ctx *ctx, uint64_t n, const mp
         mpz_tdiv_r(t, z, p10);
         gmp_snprintf(last, sizeof last, "%020Zd", t);
     }
-    pk_record_set_result(r, "%zu digits: %s...%s", digits, first, last);
+    if (digits <= 40) {   /* small enough to show whole */
+        char whole[48];
+        mpz_get_str(whole, 10, z);
+        pk_record_set_result(r, "%s", whole);
+    } else {
+        pk_record_set_result(r, "%zu digits: %s...%s", digits, first, last);
+    }
     pk_record_extra_u64(r, "digits", digits);
     pk_record_extra_str(r, "first_digits", first);
     pk_record_extra_str(r, "last_digits", last);
