@@ -84,15 +84,6 @@ static int read_whole(const char *path, void *buf, uint64_t n)
     return pk_dist_read_file_local(&self, path, 0, n, buf);
 }
 
-/* Shares received by MPI_Scatterv live in malloc'd memory; everything else is mapped. */
-static void free_or_unmap(void *p, int scattered, size_t mapped)
-{
-    if (scattered)
-        free(p);
-    else
-        munmap(p, mapped ? mapped : 1);
-}
-
 typedef struct {
     const pk_kernel *k;
     const pk_sum_ctx *ctx;
@@ -156,7 +147,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
     sum_opts *o = vo;
     uint64_t n = 0;
     int rc;
-    char msg[512] = "";
+    char msg[512] = "", buf0[32];
     const pk_exec *ex = &cli->exec;
     int P = ex->nranks, rank = ex->rank;
     if (o->file) {
@@ -205,26 +196,30 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
     void *data = NULL, *full = NULL;
     size_t mapped = 0;
     if (scatter) {
+        /* rank 0 builds the whole array; every other rank first-touches its share's pages
+         * (placed near the threads that will sum them), then MPI_Scatterv fills them */
+        mapped = (size_t)(rank == 0 ? n : b - a) * 8;
         if (rank == 0) {
-            mapped = (size_t)n * 8;
             full = big_alloc(mapped);
-            if (full)
-                fill_local(&run_cli.exec, o->dtype, full, 0, n);
+            data = full;
+        } else {
+            data = big_alloc(mapped);
         }
-        rc = rank == 0 && !full;
-        snprintf(msg, sizeof msg, "sum: cannot allocate %llu bytes", (unsigned long long)n * 8);
+        rc = !data;
+        snprintf(msg, sizeof msg, "sum: cannot allocate %s", pk_bytes_str((double)mapped, buf0, sizeof buf0));
         if ((rc = pk_mpi_agree(rc, msg)) == 0) {
+            fill_local(&run_cli.exec, o->dtype, data, rank == 0 ? 0 : a, rank == 0 ? n : b);
             pk_mpi_barrier();
             double ts = pk_wtime();
-            if (pk_dist_scatter(ex, full, n, a, b, &data, cut) != 0)
-                rc = pk_mpi_agree(PK_EXIT_FAIL, "sum: cannot allocate a share of the array");
+            if (pk_dist_scatter(ex, full, data, a, b, cut) != 0)
+                rc = pk_mpi_agree(PK_EXIT_FAIL, "sum: MPI_Scatterv failed");
             scatter_secs = pk_wtime() - ts;
         }
     } else {
         mapped = (size_t)(b - a) * 8;
         data = big_alloc(mapped);
         rc = !data;
-        snprintf(msg, sizeof msg, "sum: cannot allocate %llu bytes", (unsigned long long)(b - a) * 8);
+        snprintf(msg, sizeof msg, "sum: cannot allocate %s", pk_bytes_str((double)mapped, buf0, sizeof buf0));
         if ((rc = pk_mpi_agree(rc, msg)) == 0) {
             if (o->file) {
                 int e = pk_dist_read_file(ex, o->file, a, b, data);
@@ -331,10 +326,8 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
     }
     rc = pk_finish(cli, &r);
 out:
-    if (data && data != full)
-        free_or_unmap(data, scatter, mapped);
-    if (full)
-        munmap(full, mapped ? mapped : 1);
+    if (data)
+        munmap(data, mapped ? mapped : 1);   /* rank 0's data is the whole array under scatter */
     free(cut);
     return rc;
 }

@@ -32,16 +32,12 @@ int pk_dist_read_file_local(const pk_exec *exec, const char *path, uint64_t a, u
 }
 
 #ifdef PK_HAVE_MPI
-int pk_dist_scatter(const pk_exec *exec, void *full, uint64_t n, uint64_t a, uint64_t b,
-                    void **local, const uint64_t *cut)
+int pk_dist_scatter(const pk_exec *exec, void *full, void *mine, uint64_t a, uint64_t b,
+                    const uint64_t *cut)
 {
-    (void)n;
     int P = exec->nranks, rank = exec->rank;
-    if (P == 1) {
-        *local = full;
+    if (P == 1)
         return 0;
-    }
-    /* counts in elements of 8 bytes; shares above INT_MAX elements are sent as 1 KiB units */
     MPI_Datatype elem;
     MPI_Type_contiguous(8, MPI_BYTE, &elem);
     MPI_Type_commit(&elem);
@@ -54,17 +50,12 @@ int pk_dist_scatter(const pk_exec *exec, void *full, uint64_t n, uint64_t a, uin
             displs[r] = (int)cut[r];
         }
     }
-    void *mine = rank == 0 ? full : malloc((size_t)(b - a) * 8 + 1);
-    int rc = mine ? 0 : -1, any;
-    MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (any == 0)
-        MPI_Scatterv(full, counts, displs, elem, rank == 0 ? MPI_IN_PLACE : mine, (int)(b - a), elem,
-                     0, MPI_COMM_WORLD);
+    int rc = MPI_Scatterv(full, counts, displs, elem, rank == 0 ? MPI_IN_PLACE : mine, (int)(b - a), elem, 0,
+                          MPI_COMM_WORLD);
     free(counts);
     free(displs);
     MPI_Type_free(&elem);
-    *local = mine;
-    return any;
+    return rc == MPI_SUCCESS ? 0 : -1;
 }
 
 int pk_dist_read_file(const pk_exec *exec, const char *path, uint64_t a, uint64_t b, void *buf)
@@ -105,11 +96,10 @@ pk_i128 pk_dist_sum_i128(const pk_exec *exec, pk_i128 v)
     return s;
 }
 #else
-int pk_dist_scatter(const pk_exec *exec, void *full, uint64_t n, uint64_t a, uint64_t b,
-                    void **local, const uint64_t *cut)
+int pk_dist_scatter(const pk_exec *exec, void *full, void *mine, uint64_t a, uint64_t b,
+                    const uint64_t *cut)
 {
-    (void)exec, (void)n, (void)a, (void)b, (void)cut;
-    *local = full;
+    (void)exec, (void)full, (void)mine, (void)a, (void)b, (void)cut;
     return 0;
 }
 

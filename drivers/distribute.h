@@ -6,10 +6,11 @@
 #include "cli.h"
 #include "pk_kernel.h"
 
-/* Rank 0 holds `full` (n elements of 8 bytes); every rank receives its share [a, b) into
- * *local (rank 0's share stays in place: *local = full). Returns 0, or -1 (out of memory). */
-int pk_dist_scatter(const pk_exec *exec, void *full, uint64_t n, uint64_t a, uint64_t b,
-                    void **local, const uint64_t *all_cuts);
+/* Rank 0 holds `full` (8-byte elements); every other rank receives its share [a, b) into
+ * `mine`, which it has allocated (and first-touched) already; rank 0's share stays in place.
+ * all_cuts[r] .. all_cuts[r+1] is rank r's share. Collective. Returns 0. */
+int pk_dist_scatter(const pk_exec *exec, void *full, void *mine, uint64_t a, uint64_t b,
+                    const uint64_t *all_cuts);
 
 /* Every rank reads elements [a, b) of the file (8-byte elements) with collective MPI-IO
  * into buf. Returns 0, or an errno-style code. */

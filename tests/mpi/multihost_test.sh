@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2015  # "A && ok || bad": ok always succeeds
 # parkit across several hosts for real: three network namespaces joined by a bridge (in a fourth
 # namespace, so the host's own network is untouched), Open MPI launched into them through
 # netns_agent.sh, TCP transport only. Every kernel must match the serial answer.
@@ -12,6 +13,10 @@ export PK_NETNS_PREFIX="pkh$$n"
 BR="pkh$$sw"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
+# Under LeakSanitizer: keep Open MPI's plugins loaded and unwind fully, so that its own
+# allocations are attributed to its libraries and suppressed (tests/lsan.supp), not ours.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
 
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "SKIP: needs ip (iproute2) and unshare"; exit 77; }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The parkit demo: every kernel serial vs OpenMP vs MPI, with a table of speedups.
+#   jobs/demo.sh [--quick]        (installs what is missing and builds first)
+# Rows are also appended to results/demo.csv.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+bash "$ROOT/jobs/setup.sh" "$ROOT/build"
+P=$ROOT/build/parkit
+OUT=${RESULTS:-$ROOT/results/demo.csv}
+T=$("$P" where --format text | wc -l)   # the threads parkit would use by default
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+SCALE=1
+[ "${1:-}" = --quick ] && SCALE=10
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+cases=(
+    "count $((4000000000 / SCALE))"
+    "sum $((200000000 / SCALE))"
+    "sum $((200000000 / SCALE)) --dtype f64"
+    "primes $((2000000000 / SCALE))"
+    "primes $((300000 / SCALE)) --algo naive"
+    "isprime $(seq 18446744073709549615 18446744073709551615 | head -n $((2000 / SCALE)) | tr '\n' ' ')"
+    "primorial $((20000000 / SCALE))"
+)
+have_mpi=0
+command -v mpirun >/dev/null && "$P" count 1 --mode mpi >/dev/null 2>&1 && have_mpi=1
+
+run() {   # run LABEL cmd...: one CSV row into $TMP/rows
+    echo "+ ${*:2}" | cut -c1-110 >&2
+    "${@:2}" --repeat 3 --warmup 1 --format csv --results "$OUT" | tail -1 >>"$TMP/rows"
+}
+: >"$TMP/rows"
+for c in "${cases[@]}"; do
+    # shellcheck disable=SC2086
+    run serial "$P" $c --mode serial
+    # shellcheck disable=SC2086
+    run omp "$P" $c --mode omp --threads "$T"
+    if [ "$have_mpi" = 1 ]; then
+        # shellcheck disable=SC2086
+        run mpi mpirun -q -np "$T" --bind-to none "$P" $c --mode mpi
+    fi
+done
+
+echo
+echo "parkit demo on $(hostname) ($T CPUs): median of 3 runs after 1 warm-up; speedup = serial / mode"
+awk -F, '
+    NR == FNR && FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    {
+        k = $col["kernel"]; n = $col["n"]; m = $col["mode"]; w = $col["ranks"] * $col["threads"]
+        t = $col["seconds_median"]; key = k " " n " " $col["rate_unit"]
+        if (m == "serial") base[key] = t
+        s = (base[key] > 0 && t > 0) ? base[key] / t : 0
+        printf "%-10s %-12s %-7s %7d %10.4f %9.2f %9.0f%%  %-8s %10.4g %s\n", k, (length(n) > 12 ? substr(n, 1, 9) "..." : n),
+               m, w, t, s, 100 * s / w, ($col["verified"] == "true" ? "PASSED" : "FAILED"), $col["rate"], $col["rate_unit"]
+    }' <(head -1 "$OUT") "$TMP/rows" | {
+    printf "%-10s %-12s %-7s %7s %10s %9s %10s  %-8s %10s %s\n" kernel N mode workers seconds speedup efficiency verified rate unit
+    cat
+}
+echo
+echo "rows appended to $OUT"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what parkit needs (Debian 12, as root) and build it.
+#   jobs/setup.sh [BUILD_DIR] [extra cmake arguments...]
+# Packages are installed only when missing; without root (or apt) it just builds.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+shift || true
+
+PACKAGES=(
+    # build
+    build-essential cmake pkg-config git ca-certificates
+    # libraries: GMP, json-c, cmocka, Open MPI, libcurl, libmicrohttpd (the test server)
+    libgmp-dev libjson-c-dev libcmocka-dev libopenmpi-dev openmpi-bin libcurl4-openssl-dev
+    libmicrohttpd-dev
+    # tests and tools: jq, perl, iproute2 + util-linux (network namespaces), clang (libFuzzer),
+    # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model)
+    jq perl iproute2 util-linux procps clang slurmctld slurmd slurm-client munge python3 gnuplot-nox
+    # reference tools the benchmarks compare against
+    primesieve curl aria2 wget2 python3-requests python3-aiohttp
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "+ apt-get install ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "parkit setup: missing packages (install them as root): ${missing[*]}" >&2
+    fi
+fi
+
+echo "+ cmake -S $ROOT -B $BUILD $*"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+echo "+ cmake --build $BUILD -j$(nproc)"
+cmake --build "$BUILD" -j"$(nproc)" 2>&1 | grep -E "error|warning|Error" || true
+test -x "$BUILD/parkit" || { echo "parkit setup: build failed" >&2; cmake --build "$BUILD" 2>&1 | tail -30; exit 1; }
+echo "built $BUILD/parkit"
