@@ -77,7 +77,17 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                 if (r->per_rank_seconds) {
                     memcpy(r->per_rank_seconds, ranks + (size_t)med * (size_t)P, (size_t)P * sizeof(double));
                     r->nper_rank = P;
-                    double ib = pk_imbalance(r->per_rank_seconds, P);
+                    double ib = pk_imbalance(r->per_rank_seconds, P), mn = r->per_rank_seconds[0],
+                           mx = mn, sum = 0;
+                    for (int q = 0; q < P; q++) {
+                        double x = r->per_rank_seconds[q];
+                        mn = x < mn ? x : mn;
+                        mx = x > mx ? x : mx;
+                        sum += x;
+                    }
+                    pk_record_extra_double(r, "rank_seconds_min", mn);
+                    pk_record_extra_double(r, "rank_seconds_avg", sum / P);
+                    pk_record_extra_double(r, "rank_seconds_max", mx);
                     pk_record_extra_double(r, "rank_imbalance", ib);
                     pk_record_extra_double(r, "thread_imbalance_rank0", r->imbalance);
                     if (ib > r->imbalance)

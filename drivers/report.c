@@ -213,7 +213,7 @@ static void text_line(const char *key, const char *fmt, ...) __attribute__((form
 static void text_line(const char *key, const char *fmt, ...)
 {
     va_list ap;
-    printf(" %-22s = ", key);
+    printf(" %-27s = ", key);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
@@ -228,9 +228,12 @@ static void print_text(json_object *o, const pk_record *r)
     text_line("N", "%s", r->n);
     text_line("Result", "%s", r->result ? r->result : "");
     json_object_object_foreach(r->extra, key, val) {
-        text_line(key, "%s", json_object_get_type(val) == json_type_string
-                                 ? json_object_get_string(val)
-                                 : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+        if (json_object_get_type(val) == json_type_double)
+            text_line(key, "%.6g", json_object_get_double(val));
+        else if (json_object_get_type(val) == json_type_string)
+            text_line(key, "%s", json_object_get_string(val));
+        else
+            text_line(key, "%s", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
     }
     text_line("Mode", "%s", STR("mode"));
     text_line("Ranks x threads", "%s x %s", STR("ranks"), STR("threads"));
@@ -241,12 +244,12 @@ static void print_text(json_object *o, const pk_record *r)
     if (r->comm_seconds > 0)
         text_line("Communication (s)", "%.6f", r->comm_seconds);
     text_line("Rate", "%.4g %s", r->rate, r->rate_unit ? r->rate_unit : "");
-    printf(" %-22s = ", "Per-thread (s)");
+    printf(" %-27s = ", "Per-thread (s)");
     for (int i = 0; i < r->nper_thread; i++)
         printf("%s%.4f", i ? " " : "", r->per_thread_seconds[i]);
     putchar('\n');
     if (r->nper_rank) {
-        printf(" %-22s = ", "Per-rank (s)");
+        printf(" %-27s = ", "Per-rank (s)");
         for (int i = 0; i < r->nper_rank; i++)
             printf("%s%.4f", i ? " " : "", r->per_rank_seconds[i]);
         putchar('\n');
