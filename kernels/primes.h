@@ -27,7 +27,8 @@ void pk_primes_index_range(uint64_t a, uint64_t n, uint64_t *lo, uint64_t *hi);
 extern const pk_kernel pk_primes_kernel;   /* partial: pk_primes_partial */
 
 /* Every prime in [a, b] in ascending order, handed over in batches; stops early and returns
- * that value when cb returns non-zero. Uses ctx->algo. */
+ * that value when cb returns non-zero. Uses ctx->algo. Returns 0 when done, -1 when b > n_max
+ * (sieve / trial) or memory runs out. */
 typedef int (*pk_primes_cb)(const uint64_t *primes, size_t n, void *arg);
 int pk_primes_foreach(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_cb cb, void *arg);
 
