@@ -106,6 +106,13 @@ group_formats() {
     (unset OMP_NUM_THREADS; taskset -c 0 "$PARKIT" count 10 --format json) | jq -e '.threads == 1' >/dev/null && ok || bad "affinity mask not respected"
     run "$PARKIT" primes 1e5 --algo naive --schedule static --threads 2 --format json
     printf '%s\n' "$OUT" | jq -e '.imbalance > 1.1 and (.per_thread_seconds|length) == 2' >/dev/null && ok || bad "static naive split should be visibly unbalanced: $(printf '%s' "$OUT" | jq -c '[.imbalance, .per_thread_seconds]')"
+    # progress: on a terminal for runs over ~2 s, never when stderr is a file
+    if command -v script >/dev/null; then
+        script -qec "$PARKIT count 1e10 --mode serial >/dev/null" /dev/null >"$TMP/tty" 2>&1
+        grep -qE 'parkit count: +[0-9.]+% \([0-9]+/[0-9]+ pieces\)' "$TMP/tty" && ok || bad "no progress on a terminal: $(head -c 200 "$TMP/tty")"
+    fi
+    run "$PARKIT" count 1e10 --mode serial
+    [ -z "$ERR" ] && ok || bad "progress printed to a file: $ERR"
     run "$PARKIT" --help
     [ "$RC" = 0 ] && grep -q primorial <<<"$OUT" && ok || bad "--help"
     run "$PARKIT" primes --help
