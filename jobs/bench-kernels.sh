@@ -28,7 +28,7 @@ unset OMP_PROC_BIND OMP_PLACES
 
 row() { echo "$1,$2,$3,$4,$5,$6,${7:-}" >>"$CSV"; echo "  $1 n=$2 t=$3 $4 run $5: $6 s ${7:+$7 GB/s}" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-med() { awk -F, -v b="$1" -v t="$2" -v tool="$3" -v c="${4:-6}" '$1 == b && $3 == t && $4 == tool { print $c }' "$CSV" | median; }
+med() { awk -F, -v b="$1" -v t="$2" -v tool="$3" -v c="${4:-6}" '$1 == b && $3 == t && $4 == tool { print $c }' "$CSV" | median | xargs printf '%.4g'; }
 jqs() { jq -r "$1"; }
 
 echo "== primes $N_PRIMES: parkit vs primesieve" >&2
@@ -78,7 +78,8 @@ for t in 1 2; do
         # shellcheck disable=SC2086
         row tutorial "$LIMITS" "$t" python-multiprocessing "$r" "$(python3 "$ROOT/jobs/bench/tutorial_primorial.py" "$t" $LIMITS | cut -d' ' -f1)"
         # shellcheck disable=SC2086
-        j=$("$P" primorial $LIMITS --algo naive --threads "$t" --format json | head -1)
+        j=$("$P" primorial $LIMITS --algo naive --threads "$t" --format json)
+        j=${j%%$'\n'*}   # every line carries the batch's wall time; take the first
         row tutorial "$LIMITS" "$t" parkit "$r" "$(jqs .details.batch_wall_seconds_median <<<"$j")"
     done
 done

@@ -1,7 +1,7 @@
 """The Python tutorial's workload, for comparison with
 `parkit primorial 50328 22756 39371 44832 --algo naive`: each limit's product of primes, primes
 found by dividing by every j up to i/2, the limits spread over a multiprocessing.Pool.
-usage: python3 tutorial_primorial.py PROCESSES [LIMIT...]   -> prints "seconds"
+usage: python3 tutorial_primorial.py PROCESSES [LIMIT...]   -> prints "seconds bits..."
 """
 import multiprocessing
 import sys
@@ -34,4 +34,4 @@ if __name__ == "__main__":
     with multiprocessing.Pool(processes) as pool:
         results = pool.map(product_of_primes, limits)
     elapsed = time.perf_counter() - start
-    print(f"{elapsed:.6f} " + " ".join(str(len(str(r))) for r in results))
+    print(f"{elapsed:.6f} " + " ".join(str(r.bit_length()) for r in results))
