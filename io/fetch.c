@@ -1,0 +1,1024 @@
+/* The three download engines and the per-transfer logic they share.
+ *
+ * One transfer of one item goes through attempts.  Each attempt:
+ *   attempt_begin  opens (or reopens) the temporary file ".NAME.pkpart" in DIR without
+ *                  following symlinks and asks for the missing tail with a Range request
+ *                  when the file already holds bytes;
+ *   (libcurl runs) on_header / on_write check the status and Content-Range before the
+ *                  first body byte is stored, so an error page never lands in the file;
+ *   attempt_end    classifies the outcome: verified complete -> renamed to NAME; transient
+ *                  failure -> retried after an exponential backoff with jitter (at least
+ *                  Retry-After); anything else -> failed with a one-line reason.
+ * The engines differ only in who drives the attempts: a loop (seq), N threads each with
+ * its own easy handle (pool), or one curl multi handle with N transfers in flight driven by
+ * an epoll loop through curl_multi_socket_action (multi). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "fetch.h"
+
+/* ---- options ------------------------------------------------------------------------ */
+
+void pk_fetch_opts_default(pk_fetch_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = PK_FETCH_MULTI;
+    o->jobs = 8;
+    o->retries = 3;
+    o->connect_timeout_ms = 10000;
+    o->stall_timeout_ms = 30000;
+    o->max_redirs = 10;
+    o->retry_base_s = 0.5;
+    o->retry_max_s = 30.0;
+}
+
+static const char *const mode_names[] = { "seq", "pool", "multi" };
+
+const char *pk_fetch_mode_name(pk_fetch_mode m)
+{
+    return (unsigned)m < 3 ? mode_names[m] : "?";
+}
+
+int pk_fetch_mode_parse(const char *s, pk_fetch_mode *m)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, mode_names[i]) == 0) {
+            *m = (pk_fetch_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* ---- process-wide setup ------------------------------------------------------------- */
+
+int pk_fetch_global_init(char *err, size_t errsz)
+{
+    CURLcode rc = curl_global_init(CURL_GLOBAL_ALL);
+    if (rc != CURLE_OK) {
+        snprintf(err, errsz, "libcurl initialisation failed: %s", curl_easy_strerror(rc));
+        return PK_FETCH_EFAIL;
+    }
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (v->version_num < 0x075500) {   /* CURLOPT_PROTOCOLS_STR needs 7.85.0 */
+        snprintf(err, errsz, "libcurl %s is too old (7.85.0 or newer needed)", v->version);
+        curl_global_cleanup();
+        return PK_FETCH_EFAIL;
+    }
+    return PK_FETCH_OK;
+}
+
+void pk_fetch_global_cleanup(void) { curl_global_cleanup(); }
+
+int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
+{
+    size_t len = strlen(dir);
+    if (len == 0) {
+        snprintf(err, errsz, "-o: empty directory name");
+        return PK_FETCH_EINPUT;
+    }
+    char *p = strdup(dir);
+    if (!p) {
+        snprintf(err, errsz, "out of memory");
+        return PK_FETCH_EFAIL;
+    }
+    /* mkdir -p: create each missing component. */
+    for (size_t i = 1; i <= len; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errsz, "-o %s: cannot create directory \"%s\": %s", dir, p,
+                     strerror(errno));
+            free(p);
+            return PK_FETCH_EINPUT;
+        }
+        p[i] = c;
+    }
+    free(p);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "-o %s: not a usable directory: %s", dir, strerror(errno));
+        return PK_FETCH_EINPUT;
+    }
+    char probe[64];
+    snprintf(probe, sizeof probe, ".pkprobe.%ld", (long)getpid());
+    int pf = openat(fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (pf < 0) {
+        snprintf(err, errsz, "-o %s: cannot write in this directory: %s", dir, strerror(errno));
+        close(fd);
+        return PK_FETCH_EINPUT;
+    }
+    close(pf);
+    unlinkat(fd, probe, 0);
+    close(fd);
+    return PK_FETCH_OK;
+}
+
+/* ---- shared state of one run --------------------------------------------------------- */
+
+typedef struct shared {
+    const pk_fetch_list *l;
+    const pk_fetch_opts *o;
+    pk_fetch_result *res;
+    int dirfd;
+    atomic_size_t next;        /* pool: next item to take */
+    atomic_uint_fast64_t bytes;
+    atomic_size_t done, failed;
+    atomic_int stop;           /* progress thread */
+    double t0;
+} shared;
+
+enum { AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL };
+enum { END_DONE = 0, END_RETRY = 1 };
+
+typedef struct xfer {
+    shared *sh;
+    size_t idx;
+    CURL *h;
+    int fd;
+    uint64_t offset;           /* bytes in the temporary file when the body starts */
+    uint64_t got;              /* body bytes stored by this attempt */
+    int started, abort, io_errno;
+    int64_t cr_start, cr_total;   /* Content-Range of the current response, -1 if none */
+    char range[48];
+    char errbuf[CURL_ERROR_SIZE];
+    char tmp[PK_FETCH_NAME_MAX + 16];
+    uint64_t rng;
+    double last_data;          /* when the last byte arrived (or the attempt began) */
+    curl_off_t last_dl;
+    double delay;              /* retry: seconds to wait */
+    double due;                /* multi: when the retry may start */
+    int waiting;               /* multi: slot is waiting for its retry */
+} xfer;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void sleep_s(double s)
+{
+    if (s <= 0)
+        return;
+    struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static double rand01(uint64_t *s)
+{
+    /* xorshift64*: per-transfer state, no locks, no global rand(). */
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* ---- libcurl callbacks ---------------------------------------------------------------- */
+
+static int full_write(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* First body byte (or end of an empty body): decide where the body goes. 0 or -1 (abort). */
+static int abort_io(xfer *x, int kind)
+{
+    x->abort = kind;
+    x->io_errno = errno;
+    return -1;
+}
+
+/* Open the temporary file, created on the first body byte (so an error page, a refused
+ * connection or a redirect never leaves one).  O_NOFOLLOW: a symlink planted at the
+ * temporary name is not followed; a hard link is replaced by a fresh file. */
+static int open_tmp(xfer *x)
+{
+    shared *sh = x->sh;
+    struct stat st;
+    if (x->offset == 0) {
+        /* Nothing was there when the attempt began: a new file, ours alone (O_EXCL). */
+        x->fd = openat(sh->dirfd, x->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (x->fd >= 0)
+            return 0;
+        if (errno != EEXIST)
+            return abort_io(x, AB_OPEN);
+    }
+    for (int again = 0; again < 2; again++) {
+        x->fd = openat(sh->dirfd, x->tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (x->fd < 0)
+            return abort_io(x, AB_OPEN);
+        if (fstat(x->fd, &st) != 0)
+            return abort_io(x, AB_OPEN);
+        if (!S_ISREG(st.st_mode)) {
+            errno = EINVAL;
+            return abort_io(x, AB_OPEN);
+        }
+        if (st.st_nlink <= 1)
+            break;
+        close(x->fd);
+        x->fd = -1;
+        if (again || unlinkat(sh->dirfd, x->tmp, 0) != 0) {
+            errno = EMLINK;
+            return abort_io(x, AB_OPEN);
+        }
+        if (x->offset > 0) {   /* the bytes asked for no longer exist: start again */
+            x->abort = AB_RANGE;
+            return -1;
+        }
+    }
+    if ((uint64_t)st.st_size != x->offset) {   /* changed since the request: do not trust it */
+        if (ftruncate(x->fd, 0) != 0)
+            return abort_io(x, AB_IO);
+        x->offset = 0;
+        x->abort = AB_RANGE;
+        return -1;
+    }
+    return 0;
+}
+
+/* First body byte (or end of an empty body): decide where the body goes. 0 or -1 (abort). */
+static int begin_body(xfer *x)
+{
+    x->started = 1;
+    long code = 0;
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+    if (code < 200 || code >= 300) {
+        x->abort = AB_HTTP;
+        return -1;
+    }
+    if (code == 206 && (x->offset == 0 || x->cr_start != (int64_t)x->offset)) {
+        x->abort = AB_RANGE;
+        return -1;
+    }
+    if (open_tmp(x) != 0)
+        return -1;
+    if (code == 206) {
+        x->sh->res[x->idx].resumed = 1;
+    } else if (x->offset > 0) {
+        /* The server ignored the Range request and sends the whole file: start over. */
+        if (ftruncate(x->fd, 0) != 0)
+            return abort_io(x, AB_IO);
+        x->offset = 0;
+    }
+    /* A fresh descriptor starts at 0; only a continued file needs positioning. */
+    if (x->offset > 0 && lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
+        return abort_io(x, AB_IO);
+    return 0;
+}
+
+static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
+{
+    xfer *x = ud;
+    size_t n = sz * nm;
+    if (!x->started && begin_body(x) != 0)
+        return 0;
+    int64_t max = x->sh->o->max_filesize;
+    if (max > 0 && x->offset + x->got + n > (uint64_t)max) {
+        x->abort = AB_TOOBIG;
+        return 0;
+    }
+    if (full_write(x->fd, p, n) != 0) {
+        x->abort = AB_IO;
+        x->io_errno = errno;
+        return 0;
+    }
+    x->got += n;
+    atomic_fetch_add_explicit(&x->sh->bytes, n, memory_order_relaxed);
+    return n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+    xfer *x = ud;
+    size_t n = sz * nm;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        x->cr_start = x->cr_total = -1;   /* a new response (after a redirect, or 1xx) */
+    } else if (n > 14 && strncasecmp(p, "content-range:", 14) == 0) {
+        char v[128];
+        size_t k = n - 14 < sizeof v - 1 ? n - 14 : sizeof v - 1;
+        memcpy(v, p + 14, k);
+        v[k] = '\0';
+        unsigned long long a, b, t;
+        char star;
+        if (sscanf(v, " bytes %llu-%llu/%llu", &a, &b, &t) == 3 && a <= b && b < t) {
+            x->cr_start = (int64_t)a;
+            x->cr_total = (int64_t)t;
+        } else if (sscanf(v, " bytes %llu-%llu/%c", &a, &b, &star) == 3 && star == '*' &&
+                   a <= b) {
+            x->cr_start = (int64_t)a;
+            x->cr_total = -1;
+        } else if (sscanf(v, " bytes */%llu", &t) == 1) {   /* with 416 */
+            x->cr_start = -1;
+            x->cr_total = (int64_t)t;
+        }
+    }
+    return n;
+}
+
+/* Stall detection: nothing received for stall_timeout_ms ends the attempt (libcurl's own
+ * low-speed check averages over several seconds, so it reacts late). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)ultotal;
+    (void)ulnow;
+    xfer *x = ud;
+    double now = mono_now();
+    if (dlnow != x->last_dl) {
+        x->last_dl = dlnow;
+        x->last_data = now;
+    } else if ((now - x->last_data) * 1000.0 > (double)x->sh->o->stall_timeout_ms) {
+        x->abort = AB_STALL;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- one attempt ---------------------------------------------------------------------- */
+
+#define SETOPT(h, opt, val)                                                                  \
+    do {                                                                                     \
+        if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)                                 \
+            goto fail;                                                                       \
+    } while (0)
+
+static CURL *handle_new(xfer *x)
+{
+    const pk_fetch_opts *o = x->sh->o;
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    long stall_s = (o->stall_timeout_ms + 999) / 1000;
+    if (stall_s < 1)
+        stall_s = 1;
+    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SETOPT(h, CURLOPT_FOLLOWLOCATION, 1L);
+    SETOPT(h, CURLOPT_MAXREDIRS, o->max_redirs);
+    SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    SETOPT(h, CURLOPT_LOW_SPEED_TIME, stall_s);
+    if (o->max_filesize > 0)
+        SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_filesize);
+    SETOPT(h, CURLOPT_WRITEFUNCTION, on_write);
+    SETOPT(h, CURLOPT_WRITEDATA, x);
+    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(h, CURLOPT_HEADERDATA, x);
+    SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    SETOPT(h, CURLOPT_XFERINFODATA, x);
+    SETOPT(h, CURLOPT_NOPROGRESS, 0L);
+    SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
+    SETOPT(h, CURLOPT_PRIVATE, x);
+    SETOPT(h, CURLOPT_USERAGENT, "parkit-fetch/0.1");
+    SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);   /* never uploads: the minimum */
+    /* Receive buffer: large for a few big transfers (fewer callbacks and writes), small
+     * when many transfers are in flight at once, since every one holds its own: 512 KiB /
+     * jobs, within [2 KiB, 128 KiB] (2.6 KiB at 200 jobs, 128 KiB up to 4). */
+    long buf = (512L << 10) / (o->jobs > 0 ? o->jobs : 1);
+    buf = buf < 2048 ? 2048 : buf > 131072 ? 131072 : buf;
+    SETOPT(h, CURLOPT_BUFFERSIZE, buf);
+    x->h = h;
+    x->fd = -1;
+    return h;
+fail:
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static void count_done(xfer *x, int failed)
+{
+    atomic_fetch_add_explicit(&x->sh->done, 1, memory_order_relaxed);
+    if (failed)
+        atomic_fetch_add_explicit(&x->sh->failed, 1, memory_order_relaxed);
+}
+
+static void set_why(pk_fetch_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(pk_fetch_result *r, const char *fmt, ...)
+{
+    char b[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    free(r->why);
+    r->why = strdup(b);   /* NULL when out of memory: reported as an unknown reason */
+}
+
+void pk_fetch_results_free(pk_fetch_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(res[i].why);
+        res[i].why = NULL;
+    }
+}
+
+static int finish_fail(xfer *x, const char *fmt, const char *detail)
+{
+    pk_fetch_result *r = &x->sh->res[x->idx];
+    r->state = PK_ITEM_FAILED;
+    set_why(r, fmt, detail);
+    count_done(x, 1);
+    return 1;
+}
+
+/* 0: handle ready for a transfer; 1: the item is finished (skipped or failed). */
+static int attempt_begin(xfer *x)
+{
+    shared *sh = x->sh;
+    const pk_fetch_item *it = &sh->l->v[x->idx];
+    pk_fetch_result *r = &sh->res[x->idx];
+    struct stat st;
+    if (r->attempts == 0) {
+        x->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)x->idx * 0xbf58476d1ce4e5b9ull) ^
+                 (uint64_t)(mono_now() * 1e6);
+        if (x->rng == 0)
+            x->rng = 1;
+        if (fstatat(sh->dirfd, it->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (S_ISLNK(st.st_mode))
+                return finish_fail(x, "%s", "output name exists as a symbolic link (not followed)");
+            if (!S_ISREG(st.st_mode))
+                return finish_fail(x, "%s", "output name exists and is not a regular file");
+            if (!sh->o->force) {
+                r->state = PK_ITEM_SKIPPED;
+                r->size = (uint64_t)st.st_size;
+                count_done(x, 0);
+                return 1;
+            }
+        } else if (errno != ENOENT) {
+            return finish_fail(x, "cannot inspect output name: %s", strerror(errno));
+        }
+        snprintf(x->tmp, sizeof x->tmp, ".%s%s", it->name, PK_FETCH_TMP_SUFFIX);
+        if (sh->o->force)
+            unlinkat(sh->dirfd, x->tmp, 0);
+    }
+    r->attempts++;
+    /* What is already in the temporary file (a killed run, an earlier attempt) is asked
+     * for no more: a Range request continues it.  The file is opened in begin_body. */
+    x->fd = -1;
+    x->offset = 0;
+    if (fstatat(sh->dirfd, x->tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return finish_fail(x, "%s", "temporary name exists and is not a regular file "
+                                        "(a symbolic link is not followed)");
+        x->offset = (uint64_t)st.st_size;
+    } else if (errno != ENOENT) {
+        return finish_fail(x, "cannot inspect temporary file: %s", strerror(errno));
+    }
+    x->got = 0;
+    x->started = 0;
+    x->abort = AB_NONE;
+    x->io_errno = 0;
+    x->cr_start = x->cr_total = -1;
+    x->errbuf[0] = '\0';
+    x->last_dl = 0;
+    x->last_data = mono_now();
+    const char *range = NULL;
+    if (x->offset > 0) {
+        snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
+        range = x->range;
+    }
+    if (curl_easy_setopt(x->h, CURLOPT_RANGE, range) != CURLE_OK ||
+        curl_easy_setopt(x->h, CURLOPT_URL, it->url) != CURLE_OK) {
+        return finish_fail(x, "%s", "libcurl rejected the request options");
+    }
+    return 0;
+}
+
+static int curl_transient(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The temporary file is complete and verified: give it its name. 0, or -1 with why. */
+static int finish_ok(xfer *x, uint64_t size, char *why, size_t whysz)
+{
+    shared *sh = x->sh;
+    if (x->fd >= 0) {
+        int c = close(x->fd);
+        x->fd = -1;
+        if (c != 0) {
+            snprintf(why, whysz, "write error on close: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (renameat(sh->dirfd, x->tmp, sh->dirfd, sh->l->v[x->idx].name) != 0) {
+        snprintf(why, whysz, "cannot rename temporary file: %s", strerror(errno));
+        return -1;
+    }
+    pk_fetch_result *r = &sh->res[x->idx];
+    r->state = PK_ITEM_OK;
+    r->size = size;
+    count_done(x, 0);
+    return 0;
+}
+
+/* After libcurl finished an attempt: END_DONE (item finished) or END_RETRY (x->delay). */
+static int attempt_end(xfer *x, CURLcode rc)
+{
+    shared *sh = x->sh;
+    const pk_fetch_opts *o = sh->o;
+    pk_fetch_result *r = &sh->res[x->idx];
+    long code = 0;
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+    r->http_code = code;
+    r->bytes += x->got;
+    if (rc == CURLE_OK && !x->started)
+        begin_body(x);   /* empty body: the status checks still apply */
+    char why[256];
+    int transient = 0, drop_tmp = 0;
+    curl_off_t retry_after = 0;
+    if (x->abort == AB_OPEN) {
+        snprintf(why, sizeof why, "cannot create temporary file: %s", strerror(x->io_errno));
+    } else if (x->abort == AB_IO) {
+        snprintf(why, sizeof why, "write error: %s", strerror(x->io_errno));
+    } else if (x->abort == AB_TOOBIG || rc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(why, sizeof why, "larger than --max-filesize (%lld bytes)",
+                 (long long)o->max_filesize);
+        drop_tmp = 1;
+    } else if (x->abort == AB_STALL) {
+        snprintf(why, sizeof why, "stalled: nothing received for %.1f s",
+                 (double)o->stall_timeout_ms / 1000.0);
+        transient = 1;
+    } else if (x->abort == AB_RANGE) {
+        snprintf(why, sizeof why, "server sent a partial response that does not match");
+        unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
+        transient = 1;
+    } else if (code == 416 && x->offset > 0 && (x->abort == AB_HTTP || rc == CURLE_OK)) {
+        /* Range not satisfiable: the partial file may already be whole (a run killed
+         * between the last byte and the rename); otherwise it is stale: start again. */
+        if (x->cr_total == (int64_t)x->offset && finish_ok(x, x->offset, why, sizeof why) == 0)
+            return END_DONE;
+        snprintf(why, sizeof why, "HTTP 416 for the partial file (%llu bytes): starting again",
+                 (unsigned long long)x->offset);
+        unlinkat(sh->dirfd, x->tmp, 0);
+        transient = 1;
+    } else if (x->abort == AB_HTTP || (rc == CURLE_OK && (code < 200 || code >= 300))) {
+        snprintf(why, sizeof why, "HTTP %ld", code);
+        transient = code == 408 || code == 429 || code >= 500;
+        drop_tmp = !transient;
+        curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
+    } else if (rc != CURLE_OK) {
+        snprintf(why, sizeof why, "%.60s%s%.120s", curl_easy_strerror(rc), x->errbuf[0] ? ": " : "",
+                 x->errbuf);
+        transient = curl_transient(rc);
+        drop_tmp = !transient;
+    } else {
+        /* Complete as far as libcurl knows: verify the size before the rename. */
+        curl_off_t cl = -1;
+        curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        int64_t expect = -1;
+        if (code == 206)
+            expect = x->cr_total >= 0 ? x->cr_total : (cl >= 0 ? (int64_t)x->offset + cl : -1);
+        else
+            expect = cl;
+        /* Every byte went through full_write: the file holds offset + got bytes. */
+        int64_t size = (int64_t)(x->offset + x->got);
+        if (expect >= 0 && size != expect) {
+            snprintf(why, sizeof why, "incomplete: %lld of %lld bytes", (long long)size,
+                     (long long)expect);
+            transient = 1;
+        } else if (finish_ok(x, (uint64_t)size, why, sizeof why) == 0) {
+            return END_DONE;
+        }
+    }
+    if (x->fd >= 0) {
+        struct stat st;
+        if (!drop_tmp && fstat(x->fd, &st) == 0 && st.st_size == 0)
+            drop_tmp = 1;
+        close(x->fd);
+        x->fd = -1;
+    }
+    if (transient && r->attempts <= o->retries) {
+        double d = o->retry_base_s * pow(2.0, r->attempts - 1);
+        if (d > o->retry_max_s)
+            d = o->retry_max_s;
+        d *= 0.5 + 0.5 * rand01(&x->rng);
+        if (retry_after > 0) {
+            double ra = (double)retry_after < o->retry_max_s ? (double)retry_after : o->retry_max_s;
+            if (ra > d)
+                d = ra;
+        }
+        x->delay = d;
+        return END_RETRY;
+    }
+    if (drop_tmp)
+        unlinkat(sh->dirfd, x->tmp, 0);
+    r->state = PK_ITEM_FAILED;
+    if (r->attempts > 1)
+        set_why(r, "%s (after %d attempts)", why, r->attempts);
+    else
+        set_why(r, "%s", why);
+    count_done(x, 1);
+    return END_DONE;
+}
+
+/* ---- engines ---------------------------------------------------------------------------- */
+
+/* Every attempt of one item, blocking (seq and pool). */
+static void fetch_blocking(xfer *x, size_t idx)
+{
+    x->idx = idx;
+    for (;;) {
+        if (attempt_begin(x))
+            return;
+        CURLcode rc = curl_easy_perform(x->h);
+        if (attempt_end(x, rc) == END_DONE)
+            return;
+        sleep_s(x->delay);
+    }
+}
+
+static int run_seq(shared *sh, char *err, size_t errsz)
+{
+    xfer x;
+    memset(&x, 0, sizeof x);
+    x.sh = sh;
+    if (!handle_new(&x)) {
+        snprintf(err, errsz, "cannot create a libcurl handle");
+        return PK_FETCH_EFAIL;
+    }
+    for (size_t i = 0; i < sh->l->n; i++)
+        fetch_blocking(&x, i);
+    curl_easy_cleanup(x.h);
+    return PK_FETCH_OK;
+}
+
+static void *pool_worker(void *arg)
+{
+    xfer *x = arg;
+    shared *sh = x->sh;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&sh->next, 1, memory_order_relaxed);
+        if (i >= sh->l->n)
+            break;
+        fetch_blocking(x, i);
+    }
+    return NULL;
+}
+
+static int run_pool(shared *sh, char *err, size_t errsz)
+{
+    size_t nt = (size_t)sh->o->jobs;
+    if (nt > sh->l->n)
+        nt = sh->l->n;
+    if (nt == 0)
+        return PK_FETCH_OK;
+    xfer *xs = calloc(nt, sizeof *xs);
+    pthread_t *tid = calloc(nt, sizeof *tid);
+    int rc = PK_FETCH_OK;
+    size_t made = 0, started = 0;
+    if (!xs || !tid) {
+        snprintf(err, errsz, "out of memory");
+        rc = PK_FETCH_EFAIL;
+        goto out;
+    }
+    /* Handles are made before any thread starts (and after curl_global_init). */
+    for (; made < nt; made++) {
+        xs[made].sh = sh;
+        if (!handle_new(&xs[made])) {
+            snprintf(err, errsz, "cannot create a libcurl handle");
+            rc = PK_FETCH_EFAIL;
+            goto out;
+        }
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    for (; started < nt; started++)
+        if (pthread_create(&tid[started], &attr, pool_worker, &xs[started]) != 0)
+            break;
+    pthread_attr_destroy(&attr);
+    if (started == 0) {
+        snprintf(err, errsz, "cannot start threads: %s", strerror(errno));
+        rc = PK_FETCH_EFAIL;
+        goto out;
+    }
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+out:
+    for (size_t t = 0; t < made; t++)
+        curl_easy_cleanup(xs[t].h);
+    free(xs);
+    free(tid);
+    return rc;
+}
+
+/* multi: libcurl's multi_socket interface on our own epoll loop, so that each event costs
+ * work for the transfer it concerns only (curl_multi_perform walks every transfer). */
+typedef struct mloop {
+    CURLM *m;
+    int ep;
+    double deadline;   /* libcurl's timer, monotonic seconds; < 0: none */
+    int failed_ctl;
+} mloop;
+
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void)e;
+    mloop *ml = userp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(ml->ep, EPOLL_CTL_DEL, s, NULL);   /* may already be closed: ignore */
+        curl_multi_assign(ml->m, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    /* socketp marks a socket already in the epoll set (set through curl_multi_assign). */
+    int op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(ml->ep, op, s, &ev) != 0) {
+        op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;   /* out of step: retry */
+        if (epoll_ctl(ml->ep, op, s, &ev) != 0)
+            ml->failed_ctl = errno;
+    }
+    if (!socketp)
+        curl_multi_assign(ml->m, s, ml);
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    (void)m;
+    mloop *ml = userp;
+    ml->deadline = timeout_ms < 0 ? -1.0 : mono_now() + (double)timeout_ms / 1000.0;
+    return 0;
+}
+
+static int run_multi(shared *sh, char *err, size_t errsz)
+{
+    size_t n = sh->l->n;
+    size_t ns = (size_t)sh->o->jobs;
+    if (ns > n)
+        ns = n;
+    if (ns == 0)
+        return PK_FETCH_OK;
+    int rc = PK_FETCH_OK;
+    mloop ml = { curl_multi_init(), epoll_create1(EPOLL_CLOEXEC), -1.0, 0 };
+    xfer *xs = calloc(ns, sizeof *xs);
+    size_t *freel = calloc(ns, sizeof *freel);
+    size_t made = 0, nfree = 0;
+    if (!ml.m || ml.ep < 0 || !xs || !freel) {
+        snprintf(err, errsz, "cannot set up the event loop: %s", strerror(errno));
+        rc = PK_FETCH_EFAIL;
+        goto out;
+    }
+    if (curl_multi_setopt(ml.m, CURLMOPT_MAXCONNECTS, (long)ns) != CURLM_OK ||
+        curl_multi_setopt(ml.m, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+        curl_multi_setopt(ml.m, CURLMOPT_SOCKETDATA, &ml) != CURLM_OK ||
+        curl_multi_setopt(ml.m, CURLMOPT_TIMERFUNCTION, on_timer) != CURLM_OK ||
+        curl_multi_setopt(ml.m, CURLMOPT_TIMERDATA, &ml) != CURLM_OK) {
+        snprintf(err, errsz, "libcurl rejected the multi options");
+        rc = PK_FETCH_EFAIL;
+        goto out;
+    }
+    for (; made < ns; made++) {
+        xs[made].sh = sh;
+        if (!handle_new(&xs[made])) {
+            snprintf(err, errsz, "cannot create a libcurl handle");
+            rc = PK_FETCH_EFAIL;
+            goto out;
+        }
+        freel[nfree++] = made;
+    }
+    size_t next = 0, finished = 0;
+    int running = 0;
+    struct epoll_event evs[256];
+    while (finished < n) {
+        double now = mono_now();
+        /* Retries that are due, then new items into free slots. */
+        for (size_t s = 0; s < ns; s++) {
+            xfer *x = &xs[s];
+            if (!x->waiting || x->due > now)
+                continue;
+            x->waiting = 0;
+            if (attempt_begin(x)) {
+                finished++;
+                freel[nfree++] = s;
+            } else if (curl_multi_add_handle(ml.m, x->h) != CURLM_OK) {
+                snprintf(err, errsz, "curl_multi_add_handle failed");
+                rc = PK_FETCH_EFAIL;
+                goto out;
+            }
+        }
+        while (nfree > 0 && next < n) {
+            size_t s = freel[--nfree];
+            xfer *x = &xs[s];
+            x->idx = next++;
+            if (attempt_begin(x)) {
+                finished++;
+                freel[nfree++] = s;
+            } else if (curl_multi_add_handle(ml.m, x->h) != CURLM_OK) {
+                snprintf(err, errsz, "curl_multi_add_handle failed");
+                rc = PK_FETCH_EFAIL;
+                goto out;
+            }
+        }
+        if (finished >= n)
+            break;
+        /* Wait for a socket, libcurl's timer or the next retry (at most one second). */
+        now = mono_now();
+        double wake = now + 1.0;
+        if (ml.deadline >= 0 && ml.deadline < wake)
+            wake = ml.deadline;
+        for (size_t s = 0; s < ns; s++)
+            if (xs[s].waiting && xs[s].due < wake)
+                wake = xs[s].due;
+        int timeout_ms = wake <= now ? 0 : (int)ceil((wake - now) * 1000.0);
+        int ne = epoll_wait(ml.ep, evs, (int)(sizeof evs / sizeof *evs), timeout_ms);
+        if (ne < 0 && errno != EINTR) {
+            snprintf(err, errsz, "epoll_wait: %s", strerror(errno));
+            rc = PK_FETCH_EFAIL;
+            goto out;
+        }
+        CURLMcode mc = CURLM_OK;
+        for (int i = 0; i < ne && mc == CURLM_OK; i++) {
+            int f = ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                    ((evs[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                    ((evs[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+            mc = curl_multi_socket_action(ml.m, evs[i].data.fd, f, &running);
+        }
+        if (mc == CURLM_OK && ml.deadline >= 0 && mono_now() >= ml.deadline) {
+            ml.deadline = -1.0;
+            mc = curl_multi_socket_action(ml.m, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        if (mc != CURLM_OK || ml.failed_ctl) {
+            snprintf(err, errsz, "event loop: %s",
+                     mc != CURLM_OK ? curl_multi_strerror(mc) : strerror(ml.failed_ctl));
+            rc = PK_FETCH_EFAIL;
+            goto out;
+        }
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(ml.m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *h = msg->easy_handle;
+            CURLcode res = msg->data.result;
+            xfer *x = NULL;
+            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+            curl_multi_remove_handle(ml.m, h);
+            if (attempt_end(x, res) == END_DONE) {
+                finished++;
+                freel[nfree++] = (size_t)(x - xs);
+            } else {
+                x->waiting = 1;
+                x->due = mono_now() + x->delay;
+            }
+        }
+    }
+out:
+    for (size_t s = 0; s < made; s++) {
+        if (ml.m)
+            curl_multi_remove_handle(ml.m, xs[s].h);   /* harmless when not added */
+        if (xs[s].fd >= 0)
+            close(xs[s].fd);
+        curl_easy_cleanup(xs[s].h);
+    }
+    if (ml.m)
+        curl_multi_cleanup(ml.m);
+    if (ml.ep >= 0)
+        close(ml.ep);
+    free(xs);
+    free(freel);
+    return rc;
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+static void progress_line(shared *sh, int final)
+{
+    size_t done = atomic_load(&sh->done), failed = atomic_load(&sh->failed);
+    double mb = (double)atomic_load(&sh->bytes) / 1e6;
+    double t = mono_now() - sh->t0;
+    fprintf(stderr, "\rfetch: %zu/%zu files, %.1f MB, %.1f MB/s, %zu failed   %s", done,
+            sh->l->n, mb, t > 0 ? mb / t : 0.0, failed, final ? "\n" : "");
+    fflush(stderr);
+}
+
+static void *progress_thread(void *arg)
+{
+    shared *sh = arg;
+    while (!atomic_load(&sh->stop)) {
+        progress_line(sh, 0);
+        for (int i = 0; i < 5 && !atomic_load(&sh->stop); i++)
+            sleep_s(0.05);
+    }
+    progress_line(sh, 1);
+    return NULL;
+}
+
+/* ---- entry points ---------------------------------------------------------------------------- */
+
+int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o,
+                 pk_fetch_result *res, pk_fetch_stats *st, char *err, size_t errsz)
+{
+    memset(st, 0, sizeof *st);
+    if (o->jobs < 1) {
+        snprintf(err, errsz, "jobs must be at least 1");
+        return PK_FETCH_EINPUT;
+    }
+    shared *sh = calloc(1, sizeof *sh);
+    if (!sh) {
+        snprintf(err, errsz, "out of memory");
+        return PK_FETCH_EFAIL;
+    }
+    sh->l = l;
+    sh->o = o;
+    sh->res = res;
+    sh->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sh->dirfd < 0) {
+        snprintf(err, errsz, "%s: cannot open directory: %s", dir, strerror(errno));
+        free(sh);
+        return PK_FETCH_EINPUT;
+    }
+    pk_fetch_results_free(res, l->n);
+    memset(res, 0, l->n * sizeof *res);
+    /* Two descriptors per transfer in flight (socket, file): raise the soft limit if needed. */
+    struct rlimit rl;
+    rlim_t need = (rlim_t)o->jobs * 2 + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    sh->t0 = mono_now();
+    pthread_t pt;
+    int have_pt = o->progress && pthread_create(&pt, NULL, progress_thread, sh) == 0;
+    int rc;
+    switch (o->mode) {
+    case PK_FETCH_SEQ: rc = run_seq(sh, err, errsz); break;
+    case PK_FETCH_POOL: rc = run_pool(sh, err, errsz); break;
+    default: rc = run_multi(sh, err, errsz); break;
+    }
+    double t1 = mono_now();
+    if (have_pt) {
+        atomic_store(&sh->stop, 1);
+        pthread_join(pt, NULL);
+    }
+    close(sh->dirfd);
+    if (rc != PK_FETCH_OK) {   /* a runtime failure: no statistics */
+        free(sh);
+        return rc;
+    }
+    st->total = l->n;
+    for (size_t i = 0; i < l->n; i++) {
+        st->ok += res[i].state == PK_ITEM_OK;
+        st->skipped += res[i].state == PK_ITEM_SKIPPED;
+        st->failed += res[i].state == PK_ITEM_FAILED;
+        st->resumed += res[i].resumed != 0;
+        st->retries += res[i].attempts > 1 ? (uint64_t)(res[i].attempts - 1) : 0;
+        st->bytes += res[i].bytes;
+    }
+    st->wall_s = t1 - sh->t0;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        st->peak_rss_kib = ru.ru_maxrss;
+    free(sh);
+    return st->failed ? PK_FETCH_EFAIL : PK_FETCH_OK;
+}

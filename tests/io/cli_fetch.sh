@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# CLI tests of `parkit fetch` against pk_testserver on 127.0.0.1.
+#   cli_fetch.sh PATH/TO/parkit PATH/TO/pk_testserver
+# Every wait is bounded; the server stops by itself (--lifetime) and on exit of this script.
+set -u
+PARKIT=$1
+SERVER=$2
+W=$(mktemp -d /tmp/pk-io-cli-XXXXXX)
+SPID=
+cleanup() {
+    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+"$SERVER" --lifetime 280 --port-file "$W/port" --log "$W/server.log" --blackhole "$W/bh" >/dev/null &
+SPID=$!
+for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
+[ -s "$W/port" ] || { echo "FAIL - test server did not start"; echo "0 passed, 1 failed"; exit 1; }
+PORT=$(cat "$W/port")
+B="http://127.0.0.1:$PORT"
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; sed 's/^/    out: /' "$W/out" 2>/dev/null | head -20; sed 's/^/    err: /' "$W/err" 2>/dev/null | head -20; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+# checkx NAME 'SHELL CONDITION': for conditions joined with && or ||.
+checkx() { local name=$1; shift; if eval "$1"; then ok "$name"; else bad "$name"; fi; }
+
+# run ARGS...: parkit fetch, capturing stdout, stderr and the exit code (RC).
+run() { "$PARKIT" fetch "$@" >"$W/out" 2>"$W/err"; RC=$?; }
+# same_file DIR NAME URLPATH SIZE: the checksum of DIR/NAME equals that of the served content.
+same_file() {
+    [ -f "$1/$2" ] || return 1
+    local want got
+    want=$("$SERVER" --emit "$3" "$4" | sha256sum | cut -d' ' -f1)
+    got=$(sha256sum <"$1/$2" | cut -d' ' -f1)
+    [ "$want" = "$got" ]
+}
+requests() { grep -c " $1 " "$W/server.log"; }   # how many requests the server saw for a path
+log_lines() { wc -l <"$W/server.log"; }
+no_tmp() { ! ls -A "$1" | grep -q '\.pkpart$'; }
+elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# ---------------------------------------------------------------- byte-exact in every mode
+LIST=$W/list.txt
+{
+    echo "# thirty files, some explicit names, some chunked, some with latency"
+    for i in $(seq 1 30); do
+        size=$(( (i * i * 7919) % 250000 ))
+        extra=""
+        [ $((i % 4)) -eq 0 ] && extra="&nolen=1"
+        if [ $((i % 5)) -eq 0 ]; then
+            echo "$B/f/exact/file$i.bin?size=$size&delay_ms=$((i % 3 * 10))$extra   named-$i.dat"
+        else
+            echo "$B/f/exact/file$i.bin?size=$size&delay_ms=$((i % 3 * 10))$extra"
+        fi
+        echo ""
+    done
+} >"$LIST"
+exact_ok() {   # DIR
+    local i size name
+    for i in $(seq 1 30); do
+        size=$(( (i * i * 7919) % 250000 ))
+        name=file$i.bin
+        [ $((i % 5)) -eq 0 ] && name=named-$i.dat
+        same_file "$1" "$name" "/f/exact/file$i.bin" "$size" || { echo "    mismatch: $name"; return 1; }
+    done
+    [ "$(ls -A "$1" | wc -l)" -eq 30 ] && no_tmp "$1"
+}
+for mode in seq pool multi; do
+    run -i "$LIST" -o "$W/exact-$mode" --mode $mode -j 5
+    check "$mode: exit 0" [ $RC -eq 0 ]
+    check "$mode: 30 files byte-exact (sha256), no temporary files" exact_ok "$W/exact-$mode"
+    check "$mode: report says ok 30" grep -q "ok 30, skipped 0, failed 0" "$W/out"
+    check "$mode: quiet stderr when not a terminal" [ ! -s "$W/err" ]
+done
+
+# ---------------------------------------------------------------- skip, --force, formats
+before=$(log_lines)
+run -i "$LIST" -o "$W/exact-multi" -j 5
+check "rerun: finished files skipped" grep -q "ok 0, skipped 30, failed 0" "$W/out"
+check "rerun: no request sent" [ "$(log_lines)" -eq "$before" ]
+run -i "$LIST" -o "$W/exact-multi" -j 5 --force --format csv --results "$W/results.csv"
+check "--force: downloaded again" [ "$(log_lines)" -eq $((before + 30)) ]
+check "--force: still byte-exact" exact_ok "$W/exact-multi"
+check "csv: header and one row" [ "$(wc -l <"$W/out")" -eq 2 ]
+check "csv: stable columns" grep -q '^command,mode,concurrency,urls,ok,skipped,failed,resumed,retries,bytes,wall_seconds,files_per_second,mb_per_second,peak_rss_kib' "$W/out"
+check "csv: row values" grep -q '^fetch,multi,5,30,30,0,0,' "$W/out"
+check "--results: CSV appended" [ "$(wc -l <"$W/results.csv")" -eq 2 ]
+run -i "$LIST" -o "$W/exact-json" --mode pool -j 3 --format json
+check "json: valid, fields" /usr/bin/python3 -c '
+import json,sys
+r=json.loads(open(sys.argv[1]).read())
+assert r["command"]=="fetch" and r["mode"]=="pool" and r["concurrency"]==3 and r["ok"]==30
+assert r["failures"]==[] and r["peak_rss_kib"]>0 and "git_commit" in r' "$W/out"
+printf '%s\n' "$B/f/stdin/s.bin?size=77" | "$PARKIT" fetch -i - -o "$W/stdin" >"$W/out" 2>"$W/err"
+RC=$?
+check "-i - reads stdin" same_file "$W/stdin" s.bin /f/stdin/s.bin 77
+run "$B/f/prog/p.bin?size=10" -o "$W/prog" --progress
+check "--progress: progress line on stderr" grep -q "fetch: 1/1 files" "$W/err"
+if command -v script >/dev/null; then   # a pseudo-terminal: progress by default
+    script -qec "'$PARKIT' fetch '$B/f/prog/tty.bin?size=10' -o '$W/prog' 1>/dev/null" /dev/null >"$W/tty.txt" 2>&1
+    check "progress by default on a terminal" grep -q "fetch: 1/1 files" "$W/tty.txt"
+fi
+
+# ---------------------------------------------------------------- --compare
+run -i "$LIST" -o "$W/cmp" -j 4 --compare
+check "--compare: exit 0" [ $RC -eq 0 ]
+check "--compare: table header" grep -q "^mode *concurrency *wall_s *files/s *MB/s *peak_MiB *failures" "$W/out"
+check "--compare: one row per mode" [ "$(grep -cE '^(seq|pool|multi) ' "$W/out")" -eq 3 ]
+cmp_dirs_ok() { local d n=0; for d in "$W"/cmp/compare-*; do exact_ok "$d" || return 1; n=$((n + 1)); done; [ $n -eq 3 ]; }
+check "--compare: a fresh folder per mode, each byte-exact" cmp_dirs_ok
+run -i "$LIST" -o "$W/cmp2" -j 4 --compare --format json
+check "--compare json: three records" /usr/bin/python3 -c '
+import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+assert [r["mode"] for r in rows]==["seq","pool","multi"] and all(r["ok"]==30 for r in rows)
+assert [r["concurrency"] for r in rows]==[1,4,4]' "$W/out"
+
+# ---------------------------------------------------------------- failure paths
+R="--retries 2 --retry-delay 0.05"
+run "$B/status/404" -o "$W/f404" $R
+check "404: exit 1" [ $RC -eq 1 ]
+check "404: reason listed with the URL" grep -q "$B/status/404 -> 404: HTTP 404$" "$W/err"
+check "404: never retried" [ "$(requests /status/404)" -eq 1 ]
+check "404: no file left" [ -z "$(ls -A "$W/f404")" ]
+
+run "$B/status/500?x=1" -o "$W/f500" $R
+check "500: exit 1, retried then failed" grep -q "HTTP 500 (after 3 attempts)" "$W/err"
+check "500: three requests" [ "$(requests /status/500)" -eq 3 ]
+
+t0=$(date +%s%N)
+run "$B/f/ra/busy.bin?size=300&fail=1&status=503&retry_after=1" -o "$W/f503" $R
+ms=$(elapsed_ms "$t0")
+check "503 + Retry-After: succeeds on retry" same_file "$W/f503" busy.bin /f/ra/busy.bin 300
+check "503 + Retry-After: waited >= 1 s ($ms ms)" [ "$ms" -ge 950 ]
+run "$B/f/ra/many.bin?size=30&fail=1&status=429&retry_after=1" -o "$W/f429" $R
+check "429 + Retry-After: succeeds on retry" same_file "$W/f429" many.bin /f/ra/many.bin 30
+run "$B/f/ra/late.bin?size=40&fail=1&status=408" -o "$W/f408" $R
+check "408: retried, then byte-exact" same_file "$W/f408" late.bin /f/ra/late.bin 40
+run "$B/status/403" "$B/status/400" -o "$W/f4xx" $R
+checkx "4xx: no retries" '[ "$(requests /status/403)" -eq 1 ] && [ "$(requests /status/400)" -eq 1 ]'
+
+run "http://127.0.0.1:1/refused.bin" -o "$W/fref" --retries 1 --retry-delay 0.05
+check "connection refused: exit 1" [ $RC -eq 1 ]
+check "connection refused: reason" grep -qi "connect.*after 2 attempts" "$W/err"
+
+run "$B/f/drop/d.bin?size=100000&drop_after=30000" -o "$W/fdrop" --retries 1 --retry-delay 0.05
+check "dropped mid-body: failed after retries" grep -q "d.bin: .*after 2 attempts" "$W/err"
+check "dropped mid-body: no file under the final name" [ ! -e "$W/fdrop/d.bin" ]
+run "$B/f/drop/d2.bin?size=100000&drop_after=30000&drops=1" -o "$W/fdrop" --retries 1 --retry-delay 0.05
+check "dropped once: resumed and byte-exact" same_file "$W/fdrop" d2.bin /f/drop/d2.bin 100000
+check "dropped once: the retry used a Range request" grep -q "/f/drop/d2.bin range=bytes=30000-" "$W/server.log"
+
+t0=$(date +%s%N)
+run "$B/f/stall/s.bin?size=100000&stall_after=5000" -o "$W/fstall" --retries 0 --stall-timeout 1
+ms=$(elapsed_ms "$t0")
+checkx "stalled body: exit 1 soon after the stall timeout ($ms ms)" '[ $RC -eq 1 ] && [ "$ms" -lt 6000 ]'
+check "stalled body: reason" grep -q "stalled: nothing received for 1.0 s" "$W/err"
+check "stalled body: no file under the final name" [ ! -e "$W/fstall/s.bin" ]
+
+t0=$(date +%s%N)
+run "http://127.0.0.1:$(cat "$W/bh")/never.bin" -o "$W/fconn" --retries 0 --connect-timeout 1
+ms=$(elapsed_ms "$t0")
+checkx "connect timeout: exit 1 after about 1 s ($ms ms)" '[ $RC -eq 1 ] && [ "$ms" -ge 900 ] && [ "$ms" -lt 6000 ]'
+check "connect timeout: reason" grep -qi "timeout\|timed out" "$W/err"
+
+run "$B/loop/0" -o "$W/floop" --max-redirs 5 $R
+check "redirect loop: capped" grep -qi "redirect" "$W/err"
+check "redirect loop: 6 requests, not retried" [ "$(grep -c ' /loop/' "$W/server.log")" -eq 6 ]
+run "$B/tofile" -o "$W/ffile" $R
+check "redirect to file://: refused" grep -qi "protocol" "$W/err"
+check "redirect to file://: nothing written" [ -z "$(ls -A "$W/ffile")" ]
+run "$B/redir/r/ok.bin?size=500" -o "$W/fredir"
+check "redirect within http: followed, byte-exact" same_file "$W/fredir" ok.bin /f/r/ok.bin 500
+
+run "$B/f/big/a.bin?size=100000" "$B/f/big/b.bin?size=100000&nolen=1" -o "$W/fmax" --max-filesize 50k
+check "--max-filesize: both fail (known and unknown length)" [ "$(grep -c 'larger than --max-filesize' "$W/err")" -eq 2 ]
+check "--max-filesize: nothing left" [ -z "$(ls -A "$W/fmax")" ]
+
+run "$B/f/mix/good.bin?size=10" "$B/status/404?m=1" "$B/status/410" -o "$W/fmix" --retries 0
+check "mixed: exit 1" [ $RC -eq 1 ]
+checkx "mixed: summary lists each failed URL" 'grep -q "2 of 3 URLs failed" "$W/err" && grep -q "/status/404?m=1 -> 404: HTTP 404" "$W/err" && grep -q "/status/410 -> 410: HTTP 410" "$W/err"'
+check "mixed: the good one is there" same_file "$W/fmix" good.bin /f/mix/good.bin 10
+
+# ---------------------------------------------------------------- kill -9 and rerun: resume
+resume_case() {   # MODE
+    local mode=$1 d="$W/resume-$1" url="$B/f/resume/$1.bin?size=3000000&rate=1500000" i sz=0
+    mkdir -p "$d"
+    "$PARKIT" fetch "$url" -o "$d" --mode "$mode" >/dev/null 2>&1 &
+    local pid=$!
+    for i in $(seq 100); do
+        sz=$(stat -c %s "$d/.$mode.bin.pkpart" 2>/dev/null || echo 0)
+        [ "$sz" -gt 300000 ] && break
+        sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    check "$mode resume: killed mid-download ($sz bytes)" [ "$sz" -gt 0 ]
+    check "$mode resume: no file under the final name" [ ! -e "$d/$mode.bin" ]
+    run "$url" -o "$d" --mode "$mode"
+    check "$mode resume: rerun exit 0" [ $RC -eq 0 ]
+    check "$mode resume: a Range request continued the file" grep -q "/f/resume/$mode.bin range=bytes=[1-9][0-9]*-" "$W/server.log"
+    check "$mode resume: byte-exact" same_file "$d" "$mode.bin" "/f/resume/$mode.bin" 3000000
+    check "$mode resume: reported" grep -q "Retries / resumed *= 0 / 1" "$W/out"
+    check "$mode resume: temporary file gone" no_tmp "$d"
+}
+resume_case seq
+resume_case pool
+resume_case multi
+
+# A partial file and a server that ignores Range: start over, still exact.
+mkdir -p "$W/norange"
+head -c 5000 /dev/zero >"$W/norange/.n.bin.pkpart"
+run "$B/f/nr/n.bin?size=20000&range=0" -o "$W/norange"
+check "no Range support: full download replaces the partial file" same_file "$W/norange" n.bin /f/nr/n.bin 20000
+
+# A run killed after the last byte but before the rename: the server answers 416, the
+# partial file is whole, it gets its name without downloading again.
+mkdir -p "$W/whole"
+"$SERVER" --emit /f/whole/w.bin 7000 >"$W/whole/.w.bin.pkpart"
+run "$B/f/whole/w.bin?size=7000" -o "$W/whole"
+check "complete partial file + 416: renamed, exit 0" same_file "$W/whole" w.bin /f/whole/w.bin 7000
+check "complete partial file + 416: nothing downloaded" grep -q "Bytes received *= 0$" "$W/out"
+# A partial file longer than the served file (stale): 416, start again.
+head -c 9000 /dev/zero >"$W/whole/.s.bin.pkpart"
+run "$B/f/whole/s.bin?size=7000" -o "$W/whole"
+check "stale partial file + 416: downloaded again, byte-exact" same_file "$W/whole" s.bin /f/whole/s.bin 7000
+
+# ---------------------------------------------------------------- hostile names
+mkdir -p "$W/outside" "$W/hostile"
+before=$(log_lines)
+printf '%s\n' "$B/f/h/x.bin?size=5 ../evil" >"$W/evil1.txt"
+run -i "$W/evil1.txt" -o "$W/hostile"
+checkx "explicit ../evil: exit 2, named in the message" '[ $RC -eq 2 ] && grep -q "unsafe output name" "$W/err"'
+printf '%s\n' "$B/f/h/x.bin?size=5 /tmp/abs" >"$W/evil2.txt"
+run -i "$W/evil2.txt" -o "$W/hostile"
+check "explicit /abs name: exit 2" [ $RC -eq 2 ]
+check "hostile explicit names: nothing requested" [ "$(log_lines)" -eq "$before" ]
+run "$B/f/h/..%2F..%2Foutside%2Fpwned?size=5" "$B/f/h/%2e%2e?size=5" -o "$W/hostile"
+checkx "encoded traversal stays inside DIR" '[ $RC -eq 0 ] && [ -f "$W/hostile/.._.._outside_pwned" ] && [ -f "$W/hostile/download" ] && [ -z "$(ls -A "$W/outside")" ]'
+ln -s "$W/outside/target" "$W/hostile/link.bin"
+run "$B/f/h/link.bin?size=5" -o "$W/hostile"
+checkx "symlink at the final name: refused" '[ $RC -eq 1 ] && grep -q "symbolic link" "$W/err"'
+ln -s "$W/outside/target2" "$W/hostile/.t.bin.pkpart"
+run "$B/f/h/t.bin?size=5" -o "$W/hostile" --retries 0
+checkx "symlink at the temporary name: refused" '[ $RC -eq 1 ] && [ ! -e "$W/outside/target2" ]'
+printf 'secret' >"$W/outside/hl"
+ln "$W/outside/hl" "$W/hostile/.h.bin.pkpart"
+run "$B/f/h/h.bin?size=50" -o "$W/hostile" --retries 1 --retry-delay 0.05
+check "hard link at the temporary name: download correct" same_file "$W/hostile" h.bin /f/h/h.bin 50
+check "hard link at the temporary name: the linked file untouched" [ "$(cat "$W/outside/hl")" = secret ]
+rm -f "$W/outside/hl"
+check "symlinks: nothing written outside DIR" [ -z "$(ls -A "$W/outside")" ]
+run "$B/f/d1/same.bin?size=11" "$B/f/d2/same.bin?size=12" -o "$W/dups"
+checkx "duplicate names made unique" 'same_file "$W/dups" same.bin /f/d1/same.bin 11 && same_file "$W/dups" same-1.bin /f/d2/same.bin 12'
+
+# ---------------------------------------------------------------- bad input: exit 2
+: >"$W/empty.txt"
+touch "$W/afile"
+printf '%s\n%s\n' "$B/f/bad/good.bin?size=5" "http//missing-colon" >"$W/mixed-bad.txt"
+bad_input() {   # DESCRIPTION ARGS...
+    local what=$1
+    shift
+    local before
+    before=$(log_lines)
+    run "$@"
+    if [ $RC -eq 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" -eq 1 ] &&
+        grep -q '^parkit: ' "$W/err" && [ "$(log_lines)" -eq "$before" ] && [ ! -e "$W/nothing" ]; then
+        ok "bad input: $what ($(head -c 100 "$W/err"))"
+    else
+        bad "bad input: $what (exit $RC)"
+    fi
+}
+bad_input "malformed URL" "http//missing-colon" -o "$W/nothing"
+bad_input "ftp URL" "ftp://127.0.0.1/x" -o "$W/nothing"
+bad_input "file URL" "file:///etc/passwd" -o "$W/nothing"
+bad_input "URL without host" "http:///x" -o "$W/nothing"
+bad_input "one bad URL in LIST stops all" -i "$W/mixed-bad.txt" -o "$W/nothing"
+bad_input "missing LIST" -i "$W/no-such-list" -o "$W/nothing"
+bad_input "LIST is a directory" -i "$W" -o "$W/nothing"
+bad_input "empty LIST" -i "$W/empty.txt" -o "$W/nothing"
+bad_input "no URLs" -o "$W/nothing"
+bad_input "DIR is a file" "$B/f/bad/x?size=1" -o "$W/afile"
+bad_input "DIR under a file" "$B/f/bad/x?size=1" -o "$W/afile/sub"
+bad_input "unwritable DIR" "$B/f/bad/x?size=1" -o /proc/pk-fetch-test
+bad_input "-j 0" "$B/f/bad/x?size=1" -o "$W/nothing" -j 0
+bad_input "-j -3" "$B/f/bad/x?size=1" -o "$W/nothing" -j -3
+bad_input "-j abc" "$B/f/bad/x?size=1" -o "$W/nothing" -j abc
+bad_input "--mode bogus" "$B/f/bad/x?size=1" -o "$W/nothing" --mode bogus
+bad_input "--retries -1" "$B/f/bad/x?size=1" -o "$W/nothing" --retries -1
+bad_input "--max-filesize 0" "$B/f/bad/x?size=1" -o "$W/nothing" --max-filesize 0
+bad_input "--compare with --mode" "$B/f/bad/x?size=1" -o "$W/nothing" --compare --mode seq
+bad_input "unknown option" "$B/f/bad/x?size=1" -o "$W/nothing" --bogus
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
