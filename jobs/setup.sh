@@ -16,7 +16,7 @@ PACKAGES=(
     # tests and tools: jq, perl, iproute2 + util-linux (network namespaces), clang (libFuzzer),
     # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model)
     jq perl iproute2 util-linux procps time clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
-    python3 gnuplot-nox
+    python3 gnuplot-nox shellcheck
     # reference tools the benchmarks compare against
     primesieve curl aria2 wget2 python3-requests python3-aiohttp
 )

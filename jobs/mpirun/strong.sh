@@ -1,0 +1,41 @@
+#!/bin/bash
+# Strong scaling under mpirun (no Slurm): fixed N on 1, 2, 4, ... ranks of THREADS threads each,
+# plus the serial baseline. Binding: one core per rank (PE=THREADS cores for hybrid ranks) while
+# the layout fits the CPUs here, otherwise --oversubscribe --bind-to none.
+#
+#   jobs/mpirun/strong.sh
+#   KERNEL=sum N=4e8 RANKS="1 2 4" HOSTFILE=hosts jobs/mpirun/strong.sh
+#
+# Parameters: KERNEL=primes N=1e9 RESULTS=results/strong.csv REPEAT=3 WARMUP=1 THREADS=1
+#             RANKS="1 2 ..." (default powers of two up to nproc / THREADS)   SERIAL=1
+#             MPIRUN=mpirun  MPIRUN_ARGS="" (e.g. "--hostfile hosts")  MPIRUN_BIND (replaces the binding)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../local/lib.sh
+. "$(dirname "$0")/../local/lib.sh"
+
+KERNEL=${KERNEL:-primes}
+N=${N:-1e9}
+RESULTS=${RESULTS:-results/strong.csv}
+REPEAT=${REPEAT:-3}
+WARMUP=${WARMUP:-1}
+THREADS=${THREADS:-1}
+SERIAL=${SERIAL:-1}
+MPIRUN=${MPIRUN:-mpirun}
+read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
+cpus=$(pk_cpus)
+max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
+RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
+pk_find_parkit
+mkdir -p "$(dirname "$RESULTS")"
+
+echo "mpirun strong: $KERNEL N=$N, ranks {$RANKS} x $THREADS threads on $cpus CPUs -> $RESULTS"
+common=(--repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS")
+if [ "$SERIAL" = 1 ]; then
+    OMP_NUM_THREADS=1 run "$PARKIT" "$KERNEL" "$N" --mode serial --threads 1 "${common[@]}"
+fi
+for p in $RANKS; do
+    pk_mpirun_binding "$p" "$THREADS" "$cpus"
+    run "$MPIRUN" -np "$p" "${pk_bind[@]}" "${mpirun_extra[@]}" -x OMP_NUM_THREADS="$THREADS" \
+        -x OMP_PLACES=cores -x OMP_PROC_BIND=close \
+        "$PARKIT" "$KERNEL" "$N" --mode hybrid --threads "$THREADS" "${common[@]}"
+done

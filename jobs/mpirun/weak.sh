@@ -1,0 +1,33 @@
+#!/bin/bash
+# Weak scaling under mpirun: N = N_PER_WORKER x ranks x THREADS on 1, 2, 4, ... ranks.
+#
+#   KERNEL=count N_PER_WORKER=1e9 RANKS="1 2 4 8" jobs/mpirun/weak.sh
+#
+# Parameters: KERNEL=primes N_PER_WORKER=2.5e8 RESULTS=results/weak.csv REPEAT=3 WARMUP=1 THREADS=1
+#             RANKS (default powers of two up to nproc / THREADS)  MPIRUN=mpirun MPIRUN_ARGS MPIRUN_BIND
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../local/lib.sh
+. "$(dirname "$0")/../local/lib.sh"
+
+KERNEL=${KERNEL:-primes}
+per_worker=$(pk_int "${N_PER_WORKER:-2.5e8}")
+RESULTS=${RESULTS:-results/weak.csv}
+REPEAT=${REPEAT:-3}
+WARMUP=${WARMUP:-1}
+THREADS=${THREADS:-1}
+MPIRUN=${MPIRUN:-mpirun}
+read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
+cpus=$(pk_cpus)
+max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
+RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
+pk_find_parkit
+mkdir -p "$(dirname "$RESULTS")"
+
+echo "mpirun weak: $KERNEL N=$per_worker per worker, ranks {$RANKS} x $THREADS threads -> $RESULTS"
+for p in $RANKS; do
+    pk_mpirun_binding "$p" "$THREADS" "$cpus"
+    run "$MPIRUN" -np "$p" "${pk_bind[@]}" "${mpirun_extra[@]}" -x OMP_NUM_THREADS="$THREADS" \
+        -x OMP_PLACES=cores -x OMP_PROC_BIND=close \
+        "$PARKIT" "$KERNEL" "$((per_worker * p * THREADS))" --mode hybrid --threads "$THREADS" \
+        --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"
+done
