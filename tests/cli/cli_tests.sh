@@ -107,7 +107,7 @@ group_formats() {
     run "$PARKIT" primes 1e5 --algo naive --schedule static --threads 2 --format json
     printf '%s\n' "$OUT" | jq -e '.imbalance > 1.1 and (.per_thread_seconds|length) == 2' >/dev/null && ok || bad "static naive split should be visibly unbalanced: $(printf '%s' "$OUT" | jq -c '[.imbalance, .per_thread_seconds]')"
     # progress: on a terminal for runs over ~2 s, never when stderr is a file
-    if command -v script >/dev/null; then
+    if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
         script -qec "$PARKIT count 1e10 --mode serial >/dev/null" /dev/null >"$TMP/tty" 2>&1
         grep -qE 'parkit count: +[0-9.]+% \([0-9]+/[0-9]+ pieces\)' "$TMP/tty" && ok || bad "no progress on a terminal: $(head -c 200 "$TMP/tty")"
     fi

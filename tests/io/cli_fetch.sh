@@ -101,7 +101,7 @@ RC=$?
 check "-i - reads stdin" same_file "$W/stdin" s.bin /f/stdin/s.bin 77
 run "$B/f/prog/p.bin?size=10" -o "$W/prog" --progress
 check "--progress: progress line on stderr" grep -q "fetch: 1/1 files" "$W/err"
-if command -v script >/dev/null; then   # a pseudo-terminal: progress by default
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then   # a pseudo-terminal: progress by default
     script -qec "'$PARKIT' fetch '$B/f/prog/tty.bin?size=10' -o '$W/prog' 1>/dev/null" /dev/null >"$W/tty.txt" 2>&1
     check "progress by default on a terminal" grep -q "fetch: 1/1 files" "$W/tty.txt"
 fi

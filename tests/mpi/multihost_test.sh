@@ -28,6 +28,8 @@ down() {
 }
 trap down EXIT
 
+TMP0=$(mktemp)
+trap 'down; rm -f "$TMP0"' EXIT
 if ! ip netns add "$BR" 2>/dev/null; then
     echo "SKIP: cannot create network namespaces here (needs root and CAP_SYS_ADMIN)"
     exit 77
@@ -47,12 +49,16 @@ for i in $(seq 1 $HOSTS); do
     ip -n "$BR" link set "port$i" up
 done
 # the hosts see each other
+if ! ip netns exec "${PK_NETNS_PREFIX}1" true 2>"$TMP0"; then
+    echo "SKIP: cannot run commands inside a network namespace here: $(cat "$TMP0")"
+    exit 77
+fi
 if command -v ping >/dev/null; then
     ip netns exec "${PK_NETNS_PREFIX}1" ping -c 1 -W 2 10.213.0.3 >/dev/null 2>&1 || { echo "FAIL: namespaces cannot reach each other"; exit 1; }
 fi
 
 TMP=$(mktemp -d)
-trap 'down; rm -rf "$TMP"' EXIT
+trap 'down; rm -rf "$TMP" "$TMP0"' EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
