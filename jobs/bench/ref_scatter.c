@@ -1,12 +1,25 @@
 /* OSU-style reference for `parkit sum --distribute scatter`: a bare MPI_Scatterv of the same
- * bytes (n 8-byte elements from rank 0, equal shares) followed by an MPI_Reduce of a 16-byte
- * partial, with a barrier before each iteration, one warm-up discarded.
+ * bytes (n 8-byte elements from rank 0, equal shares, in the same huge-page mappings parkit
+ * uses) followed by an MPI_Reduce of a 16-byte partial, with a barrier before each iteration,
+ * one warm-up discarded.
  * usage: mpirun -np P pk_ref_scatter N REPEAT   -> rank 0 prints "scatter_s reduce_s" per run */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* The same memory parkit uses: an anonymous mapping with huge pages advised, touched first. */
+static char *big(size_t bytes)
+{
+    char *p = mmap(NULL, bytes + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes + 1, MADV_HUGEPAGE);
+    memset(p, 1, bytes + 1);
+    return p;
+}
 
 int main(int argc, char **argv)
 {
@@ -30,13 +43,8 @@ int main(int argc, char **argv)
         displs[r] = (int)(n * r / P);
         counts[r] = (int)(n * (r + 1) / P) - displs[r];
     }
-    char *full = NULL;
-    if (rank == 0) {
-        full = malloc((size_t)n * 8);
-        memset(full, 1, (size_t)n * 8);
-    }
-    char *mine = malloc((size_t)counts[rank] * 8 + 1);
-    memset(mine, 0, (size_t)counts[rank] * 8 + 1);
+    char *full = rank == 0 ? big((size_t)n * 8) : NULL;
+    char *mine = big((size_t)counts[rank] * 8);
     int64_t part[2] = {rank, 0}, total[2];
     for (int it = -1; it < repeat; it++) {
         MPI_Barrier(MPI_COMM_WORLD);
@@ -49,7 +57,10 @@ int main(int argc, char **argv)
         if (rank == 0 && it >= 0)
             printf("%.6f %.6f\n", t1 - t0, t2 - t1);
     }
-    free(full), free(mine), free(counts), free(displs);
+    if (full)
+        munmap(full, (size_t)n * 8 + 1);
+    munmap(mine, (size_t)counts[rank] * 8 + 1);
+    free(counts), free(displs);
     MPI_Type_free(&elem);
     MPI_Finalize();
     return 0;
