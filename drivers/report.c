@@ -20,7 +20,7 @@ static const char *const csv_columns[] = {
     "seconds_min", "seconds_median", "seconds_max", "setup_seconds", "comm_seconds", "rate",
     "rate_unit", "imbalance", "per_thread_seconds", "host", "cpu", "cores", "compiler", "flags",
     "version", "git_commit", "mpi", "omp_env", "slurm_job_id", "slurm_nodelist", "slurm_ntasks",
-    "slurm_cpus_per_task", "slurm_array_task_id", "timestamp", NULL};
+    "slurm_cpus_per_task", "slurm_array_task_id", "timestamp", "details", NULL};
 
 const char *pk_mode_name(pk_mode m)
 {

@@ -26,35 +26,41 @@ cases=(
 have_mpi=0
 command -v mpirun >/dev/null && "$P" count 1 --mode mpi >/dev/null 2>&1 && have_mpi=1
 
-run() {   # run LABEL cmd...: one CSV row into $TMP/rows
+run() {   # run LABEL cmd...: one "LABEL,csv row" line into $TMP/rows
     echo "+ ${*:2}" | cut -c1-110 >&2
-    "${@:2}" --repeat 3 --warmup 1 --format csv --results "$OUT" | tail -1 >>"$TMP/rows"
+    printf '%s,%s\n' "$1" "$("${@:2}" --repeat 3 --warmup 1 --format csv --results "$OUT" | tail -1)" >>"$TMP/rows"
 }
 : >"$TMP/rows"
 for c in "${cases[@]}"; do
+    read -r kernel _ rest <<<"$c"
+    label=$kernel
+    case "$rest" in
+        *--dtype\ f64*) label="$kernel f64" ;;
+        *--algo\ naive*) label="$kernel naive" ;;
+    esac
     # shellcheck disable=SC2086
-    run serial "$P" $c --mode serial
+    run "$label" "$P" $c --mode serial
     # shellcheck disable=SC2086
-    run omp "$P" $c --mode omp --threads "$T"
-    if [ "$have_mpi" = 1 ]; then
+    run "$label" "$P" $c --mode omp --threads "$T"
+    if [ "$have_mpi" = 1 ]; then   # one rank per CPU, one thread each
         # shellcheck disable=SC2086
-        run mpi mpirun -q -np "$T" --bind-to none "$P" $c --mode mpi
+        run "$label" mpirun -q -np "$T" --bind-to core "$P" $c --mode mpi
     fi
 done
 
 echo
 echo "parkit demo on $(hostname) ($T CPUs): median of 3 runs after 1 warm-up; speedup = serial / mode"
 awk -F, '
-    NR == FNR && FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    NR == FNR && FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 1; next }
     {
-        k = $col["kernel"]; n = $col["n"]; m = $col["mode"]; w = $col["ranks"] * $col["threads"]
+        k = $1; n = $col["n"]; m = $col["mode"]; w = $col["ranks"] * $col["threads"]
         t = $col["seconds_median"]; key = k " " n " " $col["rate_unit"]
         if (m == "serial") base[key] = t
         s = (base[key] > 0 && t > 0) ? base[key] / t : 0
-        printf "%-10s %-12s %-7s %7d %10.4f %9.2f %9.0f%%  %-8s %10.4g %s\n", k, (length(n) > 12 ? substr(n, 1, 9) "..." : n),
+        printf "%-13s %-12s %-7s %7d %10.4f %9.2f %9.0f%%  %-8s %10.4g %s\n", k, (length(n) > 12 ? substr(n, 1, 9) "..." : n),
                m, w, t, s, 100 * s / w, ($col["verified"] == "true" ? "PASSED" : "FAILED"), $col["rate"], $col["rate_unit"]
     }' <(head -1 "$OUT") "$TMP/rows" | {
-    printf "%-10s %-12s %-7s %7s %10s %9s %10s  %-8s %10s %s\n" kernel N mode workers seconds speedup efficiency verified rate unit
+    printf "%-13s %-12s %-7s %7s %10s %9s %10s  %-8s %10s %s\n" kernel N mode workers seconds speedup efficiency verified rate unit
     cat
 }
 echo

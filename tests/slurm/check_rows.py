@@ -17,7 +17,7 @@ from collections import Counter
 COLUMNS = ("kernel,n,mode,ranks,threads,schedule,result,verified,seconds_min,seconds_median,"
            "seconds_max,setup_seconds,comm_seconds,rate,rate_unit,imbalance,per_thread_seconds,"
            "host,cpu,cores,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,"
-           "slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp").split(",")
+           "slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,details").split(",")
 
 PI_TABLE = {10: 4, 100: 25, 1000: 168, 10**4: 1229, 10**5: 9592, 10**6: 78498, 10**7: 664579,
             10**8: 5761455, 10**9: 50847534, 10**10: 455052511}
