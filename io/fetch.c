@@ -418,6 +418,19 @@ fail:
     return NULL;
 }
 
+/* One reusable handle per transfer slot, xs[0..n); *made counts those created (for cleanup). */
+static int handles_new(xfer *xs, size_t n, shared *sh, size_t *made, char *err, size_t errsz)
+{
+    for (; *made < n; (*made)++) {
+        xs[*made].sh = sh;
+        if (!handle_new(&xs[*made])) {
+            snprintf(err, errsz, "cannot create a libcurl handle");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void count_done(xfer *x, int failed)
 {
     atomic_fetch_add_explicit(&x->sh->done, 1, memory_order_relaxed);
@@ -719,13 +732,9 @@ static int run_pool(shared *sh, char *err, size_t errsz)
         goto out;
     }
     /* Handles are made before any thread starts (and after curl_global_init). */
-    for (; made < nt; made++) {
-        xs[made].sh = sh;
-        if (!handle_new(&xs[made])) {
-            snprintf(err, errsz, "cannot create a libcurl handle");
-            rc = PK_FETCH_EFAIL;
-            goto out;
-        }
+    if (handles_new(xs, nt, sh, &made, err, errsz) != 0) {
+        rc = PK_FETCH_EFAIL;
+        goto out;
     }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -818,15 +827,12 @@ static int run_multi(shared *sh, char *err, size_t errsz)
         rc = PK_FETCH_EFAIL;
         goto out;
     }
-    for (; made < ns; made++) {
-        xs[made].sh = sh;
-        if (!handle_new(&xs[made])) {
-            snprintf(err, errsz, "cannot create a libcurl handle");
-            rc = PK_FETCH_EFAIL;
-            goto out;
-        }
-        freel[nfree++] = made;
+    if (handles_new(xs, ns, sh, &made, err, errsz) != 0) {
+        rc = PK_FETCH_EFAIL;
+        goto out;
     }
+    for (size_t i = 0; i < ns; i++)
+        freel[nfree++] = i;
     size_t next = 0, finished = 0;
     int running = 0;
     struct epoll_event evs[256];

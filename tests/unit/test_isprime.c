@@ -11,25 +11,9 @@
 #include <cmocka.h>
 
 #include "isprime.h"
+#include "testutil.h"
 
 static const pk_kernel *K = &pk_isprime_kernel;
-
-static uint64_t rng_next(uint64_t *s)   /* splitmix64 */
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int brute_is_prime(uint64_t x)
-{
-    if (x < 2) return 0;
-    if (x % 2 == 0) return x == 2;
-    for (uint64_t d = 3; d * d <= x; d += 2)
-        if (x % d == 0) return 0;
-    return 1;
-}
 
 static void test_small(void **state)
 {

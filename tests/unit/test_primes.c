@@ -13,26 +13,11 @@
 
 #include "isprime.h"
 #include "primes.h"
+#include "testutil.h"
 
 __extension__ typedef unsigned __int128 u128;
 
 static const pk_kernel *K = &pk_primes_kernel;
-
-static uint64_t rng_next(uint64_t *s)   /* splitmix64 */
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int brute_is_prime(uint64_t x)
-{
-    if (x < 2) return 0;
-    for (uint64_t d = 2; d * d <= x; d++)
-        if (x % d == 0) return 0;
-    return 1;
-}
 
 /* Reference: count and sum of the primes in [a, b] by a plain byte-per-integer sieve
  * (base primes by a plain sieve up to sqrt(b)); b - a stays below a few 10^7. */

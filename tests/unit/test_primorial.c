@@ -12,17 +12,9 @@
 #include <gmp.h>
 
 #include "primorial.h"
+#include "testutil.h"
 
 static const pk_kernel *K = &pk_primorial_kernel;
-
-/* Deterministic generator (splitmix64) for splits and merge orders. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 static void setup_ctx(pk_primorial_ctx *ctx, pk_primes_algo algo, uint64_t n)
 {
