@@ -57,3 +57,22 @@ pk_mpirun_binding() {
 if [ "$(id -u)" = 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+
+# The parameters every mpirun scaling script shares, with their defaults; RANKS defaults to the
+# powers of two up to the CPUs / THREADS. Sets mpirun_extra, cpus and PARKIT, and makes the
+# results folder.  usage: pk_mpirun_params DEFAULT_RESULTS
+pk_mpirun_params() {
+    KERNEL=${KERNEL:-primes}
+    RESULTS=${RESULTS:-$1}
+    REPEAT=${REPEAT:-3}
+    WARMUP=${WARMUP:-1}
+    THREADS=${THREADS:-1}
+    MPIRUN=${MPIRUN:-mpirun}
+    # shellcheck disable=SC2034  # read by the scripts that source this file
+    read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
+    cpus=$(pk_cpus)
+    local max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
+    RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
+    pk_find_parkit
+    mkdir -p "$(dirname "$RESULTS")"
+}

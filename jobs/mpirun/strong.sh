@@ -13,20 +13,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../local/lib.sh
 . "$(dirname "$0")/../local/lib.sh"
 
-KERNEL=${KERNEL:-primes}
+pk_mpirun_params results/strong.csv
 N=${N:-1e9}
-RESULTS=${RESULTS:-results/strong.csv}
-REPEAT=${REPEAT:-3}
-WARMUP=${WARMUP:-1}
-THREADS=${THREADS:-1}
 SERIAL=${SERIAL:-1}
-MPIRUN=${MPIRUN:-mpirun}
-read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
-cpus=$(pk_cpus)
-max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
-RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
-pk_find_parkit
-mkdir -p "$(dirname "$RESULTS")"
 
 echo "mpirun strong: $KERNEL N=$N, ranks {$RANKS} x $THREADS threads on $cpus CPUs -> $RESULTS"
 common=(--repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS")

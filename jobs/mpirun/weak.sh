@@ -9,19 +9,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../local/lib.sh
 . "$(dirname "$0")/../local/lib.sh"
 
-KERNEL=${KERNEL:-primes}
+pk_mpirun_params results/weak.csv
 per_worker=$(pk_int "${N_PER_WORKER:-2.5e8}")
-RESULTS=${RESULTS:-results/weak.csv}
-REPEAT=${REPEAT:-3}
-WARMUP=${WARMUP:-1}
-THREADS=${THREADS:-1}
-MPIRUN=${MPIRUN:-mpirun}
-read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
-cpus=$(pk_cpus)
-max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
-RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
-pk_find_parkit
-mkdir -p "$(dirname "$RESULTS")"
 
 echo "mpirun weak: $KERNEL N=$per_worker per worker, ranks {$RANKS} x $THREADS threads -> $RESULTS"
 for p in $RANKS; do
