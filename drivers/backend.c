@@ -100,10 +100,9 @@ size_t pk_merge_pairs(size_t n, size_t stride)
 }
 
 pk_status pk_merge_pair(const pk_kernel *k, const void *ctx, unsigned char *parts, size_t psize,
-                        size_t n, size_t stride, size_t pair)
+                        size_t stride, size_t pair)
 {
     size_t i = pair * 2 * stride, j = i + stride;
-    (void)n;
     pk_status s = k->merge(ctx, parts + i * psize, parts + j * psize);
     if (k->release)
         k->release(ctx, parts + j * psize);
@@ -118,7 +117,7 @@ pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned cha
     for (size_t s = 1; s < n; s *= 2) {
         size_t np = pk_merge_pairs(n, s);
         for (size_t p = 0; p < np; p++) {
-            pk_status r = pk_merge_pair(k, ctx, parts, psize, n, s, p);
+            pk_status r = pk_merge_pair(k, ctx, parts, psize, s, p);
             if (r != PK_OK)
                 st = r;
         }
@@ -226,6 +225,14 @@ void pk_progress_end(void)
     prog.on = 0;
 }
 
+pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
+                            double *thread_seconds)
+{
+    if (exec->mode == PK_MODE_SERIAL || exec->mode == PK_MODE_MPI)
+        return pk_serial_pieces(k, ctx, pc, exec, thread_seconds);
+    return pk_omp_pieces(k, ctx, pc, exec, thread_seconds);
+}
+
 /* ---- one process: serial or OpenMP ------------------------------------------ */
 
 /* Plan pieces, compute them (serially or with OpenMP), merge them in the fixed tree and move
@@ -239,8 +246,7 @@ static pk_status run_local(const pk_kernel *k, const void *ctx, uint64_t lo, uin
     pk_pieces_plan(&pc, k, ctx, lo, hi, omp ? exec->threads : 1);
     pk_status err = pk_pieces_alloc(&pc, k, ctx);
     if (err == PK_OK)
-        err = omp ? pk_omp_pieces(k, ctx, &pc, exec, st ? st->thread_seconds : NULL)
-                  : pk_serial_pieces(k, ctx, &pc, exec, st ? st->thread_seconds : NULL);
+        err = pk_compute_pieces(k, ctx, &pc, exec, st ? st->thread_seconds : NULL);
     double t1 = pk_wtime();
     if (err == PK_OK)
         err = omp ? pk_merge_tree_omp(k, ctx, pc.parts, pc.psize, pc.n, exec->threads)

@@ -27,7 +27,7 @@ void pk_pieces_free(pk_pieces *pc, const pk_kernel *k, const void *ctx);
  * pk_merge_pair does one such merge (and releases the right partial). */
 size_t pk_merge_pairs(size_t n, size_t stride);
 pk_status pk_merge_pair(const pk_kernel *k, const void *ctx, unsigned char *parts, size_t psize,
-                        size_t n, size_t stride, size_t pair);
+                        size_t stride, size_t pair);
 /* Serial merge of the whole array into parts[0]. */
 pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned char *parts,
                                size_t psize, size_t n);
@@ -35,7 +35,11 @@ pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned cha
 pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
                             size_t psize, size_t n, int threads);
 
-/* Compute every piece's partial (no merging) with OpenMP threads; per-thread busy time. */
+/* Compute every piece's partial (no merging): OpenMP threads, or one after another when
+ * exec->mode is serial or mpi (one thread per rank); per-thread busy time. */
+pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
+                            double *thread_seconds);
+/* The two ways pk_compute_pieces uses. */
 pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
                         double *thread_seconds);
 pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,

@@ -139,8 +139,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
             pc.n = 0;   /* an idle rank adds no block, so the global block list is the same */
         err = pk_pieces_alloc(&pc, k, ctx);
         if (err == PK_OK && pc.n)
-            err = local.mode == PK_MODE_OMP ? pk_omp_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL)
-                                            : pk_serial_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL);
+            err = pk_compute_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL);
         compute = MPI_Wtime() - t0;
         /* gather every block partial to rank 0 in rank order */
         int mine = (int)(pc.n * pc.psize);

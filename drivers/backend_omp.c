@@ -51,7 +51,7 @@ pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *
         const long np = (long)pk_merge_pairs(n, s);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (np > 1)
         for (long p = 0; p < np; p++) {
-            pk_status r = pk_merge_pair(k, ctx, parts, psize, n, s, (size_t)p);
+            pk_status r = pk_merge_pair(k, ctx, parts, psize, s, (size_t)p);
             if (r != PK_OK) {
 #pragma omp atomic write
                 err = r;

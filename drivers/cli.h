@@ -27,7 +27,6 @@ typedef struct pk_cli {
     pk_format format;
     const char *results_path;   /* --results FILE: append CSV rows */
     int progress;               /* progress lines on stderr (a terminal, long runs) */
-    const char *threads_source; /* where the thread count came from */
     int sched_set;              /* --schedule was given */
 } pk_cli;
 
@@ -51,8 +50,6 @@ typedef struct pk_command {
 /* Messages: "parkit: ..." on stderr, printed by rank 0 only under MPI. */
 int pk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* returns 2 */
 int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns 1 */
-/* An error seen by one rank only (allocation, I/O): print it and end the whole job. */
-void pk_fatal_local(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /* Number parsing: 1000000, 1e9, 10^9, 2**32, 1_000_000. Returns 0, or -1 with *why set
  * to a short explanation ("not a number", "negative", "not an integer", "too large"). */

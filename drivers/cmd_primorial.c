@@ -165,13 +165,7 @@ static int batch_task(void *arg, size_t i)
     return s != PK_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, char **argv, const uint64_t *ns)
+static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const uint64_t *ns)
 {
     size_t nt = (size_t)argc, runs = (size_t)(cli->warmup + cli->repeat);
     batch b = {.o = o, .ns = ns, .ntasks = nt};
@@ -190,29 +184,24 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, char *
             rc = pk_runtime_error("primorial: a task failed");
         wall[rep] = pk_wtime() - t0;
     }
-    double *sorted = calloc(runs, sizeof *sorted);
-    for (size_t i = 0; rc == PK_EXIT_OK && i < nt && sorted; i++) {
+    int m = cli->repeat;
+    double *mine = calloc((size_t)m, sizeof *mine), wall_min, wall_med, wall_max;
+    if (rc == PK_EXIT_OK && (!mine || pk_summarize(wall + cli->warmup, m, &wall_min, &wall_med, &wall_max) != 0))
+        rc = pk_runtime_error("primorial: out of memory");
+    for (size_t i = 0; rc == PK_EXIT_OK && i < nt; i++) {
         pk_record r;
         pk_record_init(&r, cli, "primorial");
         pk_record_set_n(&r, ns[i]);
-        size_t m = (size_t)cli->repeat;
-        for (size_t k = 0; k < m; k++)
-            sorted[k] = b.secs[((size_t)cli->warmup + k) * nt + i];
-        qsort(sorted, m, sizeof *sorted, cmp_double);
-        r.seconds_min = sorted[0];
-        r.seconds_max = sorted[m - 1];
-        r.seconds_median = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+        for (int k = 0; k < m; k++)   /* task i's time in each timed repetition */
+            mine[k] = b.secs[((size_t)cli->warmup + (size_t)k) * nt + i];
+        pk_summarize(mine, m, &r.seconds_min, &r.seconds_median, &r.seconds_max);
         r.setup_seconds = b.setup[i];
         r.verified = describe_and_verify(&b.ctx[i], ns[i], b.z[i], &r);
-        for (size_t k = 0; k < runs; k++)
-            sorted[k] = wall[k];
-        qsort(sorted + cli->warmup, m, sizeof *sorted, cmp_double);
         pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
         pk_record_extra_u64(&r, "tasks", nt);
-        pk_record_extra_double(&r, "batch_wall_seconds_median", sorted[cli->warmup + m / 2]);
+        pk_record_extra_double(&r, "batch_wall_seconds_median", wall_med);
         r.rate = r.seconds_median > 0 ? (double)ns[i] / r.seconds_median : 0;
         r.rate_unit = "numbers/s";
-        (void)argv;
         if (pk_finish(cli, &r) != PK_EXIT_OK)
             rc = PK_EXIT_FAIL;
     }
@@ -221,7 +210,7 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, char *
             mpz_clear(b.z[i]);
         pk_primorial_free(&b.ctx[i]);
     }
-    free(sorted), free(b.ctx), free(b.z), free(b.secs), free(b.setup), free(wall);
+    free(mine), free(b.ctx), free(b.z), free(b.secs), free(b.setup), free(wall);
     return rc;
 }
 
@@ -240,7 +229,7 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         if ((rc = pk_arg_u64("primorial", "N", argv[i], &ns[i])) == PK_EXIT_OK)
             rc = check_memory(ns[i], argv[i]);
     if (rc == PK_EXIT_OK && argc > 1 && cli->exec.nranks == 1) {
-        rc = run_many(cli, o, argc, argv, ns);
+        rc = run_many(cli, o, argc, ns);
         free(ns);
         return rc;
     }

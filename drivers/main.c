@@ -256,25 +256,18 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
                                   threads_arg, pk_mode_name(mode),
                                   mode == PK_MODE_SERIAL ? "omp" : "hybrid");
         }
-        cli.threads_source = "--threads";
         if (mode == PK_MODE_SERIAL || mode == PK_MODE_MPI) {
             threads = 1;
-            cli.threads_source = "mode";
         } else if (threads == 0) {
             int r = threads_from_env("OMP_NUM_THREADS", &threads);
-            cli.threads_source = "OMP_NUM_THREADS";
-            if (r == 0) {
+            if (r == 0)
                 r = threads_from_env("SLURM_CPUS_PER_TASK", &threads);
-                cli.threads_source = "SLURM_CPUS_PER_TASK";
-            }
             if (r < 0) {
                 free(copts);
                 return PK_EXIT_USAGE;
             }
-            if (r == 0) {
+            if (r == 0)
                 threads = affinity_cpus();
-                cli.threads_source = "affinity mask";
-            }
         }
     } else {
         threads = 1;

@@ -15,6 +15,22 @@ static double fabs_diff(double a, double b)
     return a > b ? a - b : b - a;
 }
 
+int pk_summarize(const double *v, int n, double *min, double *median, double *max)
+{
+    double *sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted || n < 1) {
+        free(sorted);
+        return -1;
+    }
+    memcpy(sorted, v, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+    *min = sorted[0];
+    *max = sorted[n - 1];
+    *median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    free(sorted);
+    return 0;
+}
+
 double pk_imbalance(const double *t, int n)
 {
     double max = 0, sum = 0;
@@ -48,17 +64,11 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
         comm[i] = st.comm_seconds;
     }
     if (err == PK_OK) {
-        /* the median run among the timed ones (warm-ups excluded) */
-        double *sorted = malloc((size_t)cli->repeat * sizeof *sorted);
-        if (!sorted) {
+        /* min / median / max of the timed runs (warm-ups excluded) */
+        if (pk_summarize(secs + cli->warmup, cli->repeat, &r->seconds_min, &r->seconds_median,
+                         &r->seconds_max) != 0) {
             err = PK_ENOMEM;
         } else {
-            memcpy(sorted, secs + cli->warmup, (size_t)cli->repeat * sizeof *sorted);
-            qsort(sorted, (size_t)cli->repeat, sizeof *sorted, cmp_double);
-            int m = cli->repeat;
-            r->seconds_min = sorted[0];
-            r->seconds_max = sorted[m - 1];
-            r->seconds_median = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
             int med = cli->warmup;   /* the timed run closest to the median */
             for (int i = cli->warmup; i < runs; i++)
                 if (fabs_diff(secs[i], r->seconds_median) < fabs_diff(secs[med], r->seconds_median))
@@ -94,7 +104,6 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                         r->imbalance = ib;
                 }
             }
-            free(sorted);
         }
     } else if (!have) {
         k->identity(ctx, result);

@@ -39,18 +39,3 @@ int pk_runtime_error(const char *fmt, ...)
     }
     return PK_EXIT_FAIL;
 }
-
-void pk_fatal_local(int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (pk_mpi_active())
-        fprintf(stderr, "parkit: rank %d: ", pk_mpi_rank()), vfprintf(stderr, fmt, ap), fputc('\n', stderr);
-    else
-        vmsg(fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-    if (pk_mpi_active())
-        pk_mpi_abort(code);
-    exit(code);
-}

@@ -61,12 +61,6 @@ void pk_mpi_barrier(void)
         MPI_Barrier(MPI_COMM_WORLD);
 }
 
-void pk_mpi_abort(int code)
-{
-    MPI_Abort(MPI_COMM_WORLD, code);
-    exit(code);
-}
-
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
     if (!active) {
@@ -127,7 +121,6 @@ void pk_mpi_finalize(void) {}
 int pk_mpi_rank(void) { return 0; }
 int pk_mpi_size(void) { return 1; }
 const char *pk_mpi_library(void) { return "none"; }
-void pk_mpi_abort(int code) { exit(code); }
 void pk_mpi_barrier(void) {}
 int pk_mpi_agree(int local_code, const char *local_msg)
 {

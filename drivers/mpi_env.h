@@ -13,7 +13,6 @@ int pk_mpi_size(void);
 const char *pk_mpi_library(void);          /* "Open MPI v4.1.4, ..." or "none" */
 int pk_mpi_built(void);                    /* 1 when this build has the MPI backend */
 void pk_mpi_barrier(void);
-void pk_mpi_abort(int code) __attribute__((noreturn));
 
 /* Collective agreement after a phase that may fail on some ranks: every rank passes its
  * local outcome (0 ok, else an exit code) and message; when any rank failed, the message of

@@ -50,6 +50,10 @@ int pk_append_locked(const char *path, const char *header, const char *line);
  * omp_env, timestamp, mpi, slurm_*); caller owns it. */
 json_object *pk_provenance(const pk_cli *cli);
 
+/* Minimum, median (mean of the middle two for even n) and maximum of n >= 1 values;
+ * 0, or -1 when out of memory. */
+int pk_summarize(const double *v, int n, double *min, double *median, double *max);
+
 /* max / mean of n compute times (1 when all are 0). */
 double pk_imbalance(const double *t, int n);
 

@@ -38,18 +38,25 @@ mkdir -p "$(dirname "$prefix")"
 clean() { local s=${1//\"/}; echo "${s//\\/}"; }
 sub="$(clean "$where"), $(clean "$when"), parkit $(clean "$version")"
 
-plot_strong() {   # TERMINAL OUTPUT
+# The x axis every panel shares: workers on a log2 scale, a grid, no key.
+worker_axis() {
     cat <<GP
-set terminal $1
-set output '$2'
-set datafile missing 'NaN'
-set multiplot layout 2,2 title "parkit strong scaling: $(clean "$sizes")\\n$sub" noenhanced
 set logscale x 2
 set xrange [0.8:$((maxw * 5 / 4))]
 set xtics 1,2,$maxw
 set grid
 unset key
 set xlabel 'workers (ranks x threads)'
+GP
+}
+
+plot_strong() {   # TERMINAL OUTPUT
+    cat <<GP
+set terminal $1
+set output '$2'
+set datafile missing 'NaN'
+set multiplot layout 2,2 title "parkit strong scaling: $(clean "$sizes")\\n$sub" noenhanced
+$(worker_axis)
 # workers beyond the cores of one host share cores (oversubscription)
 set arrow 1 from $cores, graph 0 to $cores, graph 1 nohead dt 3 lc rgb 'gray40'
 set label 1 'cores of one host' at $cores, graph 0.97 right offset -0.5,0 font ',9' tc rgb 'gray40'
@@ -84,12 +91,7 @@ plot_weak() {   # TERMINAL OUTPUT
 set terminal $1
 set output '$2'
 set multiplot layout 1,2 title "parkit weak scaling (N grows with the workers)\\n$sub" noenhanced
-set logscale x 2
-set xrange [0.8:$((maxw * 5 / 4))]
-set xtics 1,2,$maxw
-set grid
-unset key
-set xlabel 'workers (ranks x threads)'
+$(worker_axis)
 set arrow 1 from $cores, graph 0 to $cores, graph 1 nohead dt 3 lc rgb 'gray40'
 set title 'time (ideal: flat)'
 set ylabel 'seconds ($stat)'
