@@ -404,11 +404,14 @@ static CURL *handle_new(xfer *x)
     SETOPT(h, CURLOPT_PRIVATE, x);
     SETOPT(h, CURLOPT_USERAGENT, "parkit-fetch/0.1");
     SETOPT(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);   /* never uploads: the minimum */
-    /* Receive buffer: large for a few big transfers (fewer callbacks and writes), small
-     * when many transfers are in flight at once, since every one holds its own: 512 KiB /
-     * jobs, within [2 KiB, 128 KiB] (2.6 KiB at 200 jobs, 128 KiB up to 4). */
-    long buf = (512L << 10) / (o->jobs > 0 ? o->jobs : 1);
-    buf = buf < 2048 ? 2048 : buf > 131072 ? 131072 : buf;
+    /* Receive buffer, one per transfer: 8 MiB / jobs^2 within [2 KiB, 512 KiB].  A few
+     * transfers get libcurl's largest (512 KiB up to 4 jobs: 15% less CPU than 128 KiB on
+     * 10 MiB files, from fewer callbacks and writes); with many in flight the total
+     * shrinks (1 MiB at 8 jobs, 2 KiB each from 64 on), since an event loop with that many
+     * is busy with many small reads and every buffer costs memory. */
+    long j = o->jobs > 0 ? o->jobs : 1;
+    long buf = j > 2048 ? 2048 : (8L << 20) / (j * j);
+    buf = buf < 2048 ? 2048 : buf > (512L << 10) ? (512L << 10) : buf;
     SETOPT(h, CURLOPT_BUFFERSIZE, buf);
     x->h = h;
     x->fd = -1;
@@ -758,6 +761,13 @@ out:
     return rc;
 }
 
+/* multi: new transfers started per turn of the event loop.  Starting all N at once makes
+ * every request wait until all N connections are made (200 loopback connects: 10 ms);
+ * a few per turn lets the first requests go out while later connections are still being
+ * opened, so the first answers come back that much sooner.  Measured on 200 x 1 KiB with
+ * 200 ms latency: 8 and 16 per turn about equal, 7 ms faster than all at once. */
+#define PK_FETCH_RAMP 16
+
 /* multi: libcurl's multi_socket interface on our own epoll loop, so that each event costs
  * work for the transfer it concerns only (curl_multi_perform walks every transfer). */
 typedef struct mloop {
@@ -800,6 +810,15 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp)
     return 0;
 }
 
+/* Begin an attempt and hand it to libcurl: 0 added, 1 item finished (skipped or failed
+ * before any request), -1 libcurl refused the handle. */
+static int multi_start(mloop *ml, xfer *x)
+{
+    if (attempt_begin(x))
+        return 1;
+    return curl_multi_add_handle(ml->m, x->h) == CURLM_OK ? 0 : -1;
+}
+
 static int run_multi(shared *sh, char *err, size_t errsz)
 {
     size_t n = sh->l->n;
@@ -834,40 +853,48 @@ static int run_multi(shared *sh, char *err, size_t errsz)
     for (size_t i = 0; i < ns; i++)
         freel[nfree++] = i;
     size_t next = 0, finished = 0;
-    int running = 0;
+    int running = 0, drained = 0, st = 0;
     struct epoll_event evs[256];
     while (finished < n) {
         double now = mono_now();
-        /* Retries that are due, then new items into free slots. */
+        /* Retries that are due, then new items into free slots: at most PK_FETCH_RAMP
+         * per turn of the loop. */
         for (size_t s = 0; s < ns; s++) {
             xfer *x = &xs[s];
             if (!x->waiting || x->due > now)
                 continue;
             x->waiting = 0;
-            if (attempt_begin(x)) {
+            if ((st = multi_start(&ml, x)) < 0)
+                break;
+            if (st > 0) {
                 finished++;
                 freel[nfree++] = s;
-            } else if (curl_multi_add_handle(ml.m, x->h) != CURLM_OK) {
-                snprintf(err, errsz, "curl_multi_add_handle failed");
-                rc = PK_FETCH_EFAIL;
-                goto out;
             }
         }
-        while (nfree > 0 && next < n) {
+        size_t added = 0;
+        while (st >= 0 && nfree > 0 && next < n && added++ < PK_FETCH_RAMP) {
             size_t s = freel[--nfree];
             xfer *x = &xs[s];
             x->idx = next++;
-            if (attempt_begin(x)) {
+            if ((st = multi_start(&ml, x)) > 0) {
                 finished++;
                 freel[nfree++] = s;
-            } else if (curl_multi_add_handle(ml.m, x->h) != CURLM_OK) {
-                snprintf(err, errsz, "curl_multi_add_handle failed");
-                rc = PK_FETCH_EFAIL;
-                goto out;
             }
+        }
+        if (st < 0) {
+            snprintf(err, errsz, "curl_multi_add_handle failed");
+            rc = PK_FETCH_EFAIL;
+            goto out;
         }
         if (finished >= n)
             break;
+        /* Queue drained: no later transfer can reuse a connection, so keep at most one idle.
+         * libcurl then closes each one as its transfer ends, while others are still in
+         * flight, rather than all of them together at cleanup after the last. */
+        if (next >= n && !drained) {
+            drained = 1;
+            curl_multi_setopt(ml.m, CURLMOPT_MAXCONNECTS, 1L);
+        }
         /* Wait for a socket, libcurl's timer or the next retry (at most one second). */
         now = mono_now();
         double wake = now + 1.0;
@@ -877,6 +904,8 @@ static int run_multi(shared *sh, char *err, size_t errsz)
             if (xs[s].waiting && xs[s].due < wake)
                 wake = xs[s].due;
         int timeout_ms = wake <= now ? 0 : (int)ceil((wake - now) * 1000.0);
+        if (nfree > 0 && next < n)
+            timeout_ms = 0;   /* more to start: only look at what is ready */
         int ne = epoll_wait(ml.ep, evs, (int)(sizeof evs / sizeof *evs), timeout_ms);
         if (ne < 0 && errno != EINTR) {
             snprintf(err, errsz, "epoll_wait: %s", strerror(errno));
