@@ -297,7 +297,7 @@ int main(int argc, char **argv)
         return PK_EXIT_OK;
     }
     if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-        printf("parkit %s (git %s)\n", PK_VERSION, PK_GIT_COMMIT);
+        printf("parkit %s (git %s)\n", PK_VERSION, pk_git_commit());
         return PK_EXIT_OK;
     }
     const pk_command *cmd = NULL;

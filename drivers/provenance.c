@@ -10,9 +10,7 @@
 #ifndef PK_VERSION
 #define PK_VERSION "0.0.0"
 #endif
-#ifndef PK_GIT_COMMIT
-#define PK_GIT_COMMIT "unknown"
-#endif
+#include "pk_git.h"   /* PK_GIT_COMMIT, written at build time by gitstamp.cmake */
 #ifndef PK_FLAGS
 #define PK_FLAGS ""
 #endif
@@ -23,6 +21,8 @@
 #endif
 
 extern char **environ;
+
+const char *pk_git_commit(void) { return PK_GIT_COMMIT; }
 
 static const char *cpu_model(void)
 {

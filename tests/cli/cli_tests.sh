@@ -91,6 +91,13 @@ group_results() {
 group_formats() {
     run "$PARKIT" count 1000 --format json
     [ "$RC" = 0 ] && printf '%s\n' "$OUT" | jq -e '.kernel == "count" and .n == "1000" and .result == "1000" and .verified == true and (.seconds.min <= .seconds.median) and (.seconds.median <= .seconds.max) and (.per_thread_seconds | length) == 2 and .rate_unit == "ns/iteration" and (.host|length) > 0 and (.git_commit|length) > 0 and (.timestamp|test("Z$"))' >/dev/null && ok || bad "json: $OUT"
+    # The commit is the one the sources are at when the binary was built, not at configure.
+    src=$(cd "$(dirname "$0")/../.." && pwd)
+    if head=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null); then
+        commit=$(printf '%s\n' "$OUT" | jq -r .git_commit)
+        [[ "$commit" == "$head" || "$commit" == "$head-dirty" ]] && ok || bad "git_commit $commit, sources at $head"
+        [[ "$("$PARKIT" --version)" == "parkit "*" (git $commit)" ]] && ok || bad "--version: $("$PARKIT" --version)"
+    fi
     run "$PARKIT" primorial 10 20 --format json
     [ "$(printf '%s\n' "$OUT" | jq -s 'map(.result) | join(",")' -r)" = "210,9699690" ] && ok || bad "json lines: $OUT"
     run "$PARKIT" sum 100 --repeat 5 --warmup 2 --format csv
