@@ -7,14 +7,16 @@
 #
 #   jobs/bench-fetch.sh [BUILD_DIR]     default BUILD_DIR: build/ (configured and built when
 #                                       parkit or pk_testserver is missing)
-#   REPEAT=5   timed runs per tool and scenario (after one untimed warm-up); medians reported
+#   REPEAT=N   timed runs per tool and scenario (after one untimed warm-up); medians reported.
+#              Default: 11 for the two short scenarios (200 x 1 KiB, 20 x 10 MiB), where
+#              tools are a few ms apart on a noisy machine, and 5 for 2000 x 1 KiB.
 #   OUT=results/fetch   where the results go
 #   SCRATCH=/dev/shm    where the downloads go (removed after each run)
-# Bounded: every run has a timeout, the server stops by itself; about 4 minutes here.
+# Bounded: every run has a timeout, the server stops by itself; about 3 minutes here.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
-REPEAT=${REPEAT:-5}
+REPEAT=${REPEAT:-}
 OUT=${OUT:-$ROOT/results/fetch}
 SCRATCH=${SCRATCH:-/dev/shm}
 PY=/usr/bin/python3   # Debian's python3, where python3-requests and python3-aiohttp live
@@ -33,7 +35,7 @@ exec "$PY" - "$BUILD/parkit" "$BUILD/tests/io/pk_testserver" "$OUT" "$SCRATCH" "
 import csv, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 parkit, server, out_dir, scratch, repeat = sys.argv[1:6]
-repeat = int(repeat)
+repeat = int(repeat) if repeat else None
 work = tempfile.mkdtemp(prefix="pk-bench-fetch-", dir=scratch)
 tmp = tempfile.mkdtemp(prefix="pk-bench-fetch-")
 
@@ -112,10 +114,10 @@ base = "http://127.0.0.1:%d" % port
 
 MiB = 1 << 20
 scenarios = [
-    # name, urls, bytes each, latency ms, N, seq runs (0: not run), ideal seconds or None
-    ("200 x 1 KiB, 200 ms latency", "lat200", 200, 1024, 200, 200, 1, 0.2 * 1),
-    ("2000 x 1 KiB, 50 ms latency", "lat50", 2000, 1024, 50, 200, 0, 0.05 * 10),
-    ("20 x 10 MiB, no latency", "big", 20, 10 * MiB, 0, 4, repeat, None),
+    # name, key, urls, bytes each, latency ms, N, timed runs, seq runs (0: none), ideal s or None
+    ("200 x 1 KiB, 200 ms latency", "lat200", 200, 1024, 200, 200, repeat or 11, 1, 0.2 * 1),
+    ("2000 x 1 KiB, 50 ms latency", "lat50", 2000, 1024, 50, 200, repeat or 5, 0, 0.05 * 10),
+    ("20 x 10 MiB, no latency", "big", 20, 10 * MiB, 0, 4, repeat or 11, repeat or 11, None),
 ]
 
 def tools(sc, lst, curl_cfg, n, dest):
@@ -180,7 +182,7 @@ def run_one(cmd, dest, nurls, size, timeout):
 
 runs = []
 summary = []
-for title, key, nurls, size, lat, n, seq_runs, ideal in scenarios:
+for title, key, nurls, size, lat, n, reps, seq_runs, ideal in scenarios:
     lst = os.path.join(tmp, key + ".txt")
     curl_cfg = os.path.join(tmp, key + ".curl")
     dest = os.path.join(work, "out")
@@ -195,7 +197,7 @@ for title, key, nurls, size, lat, n, seq_runs, ideal in scenarios:
         ts.insert(0, ("parkit seq", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "seq", "--format", "csv", "--no-progress"]))
     results = {name: [] for name, _ in ts}
     print("== %s (N = %d)" % (title, n), flush=True)
-    for rep in range(repeat + 1):               # rep 0: warm-up, discarded
+    for rep in range(reps + 1):                 # rep 0: warm-up, discarded
         order = ts[rep % len(ts):] + ts[:rep % len(ts)]   # rotate the order each round
         for name, cmd in order:
             if name == "parkit seq" and (rep == 0 or rep > seq_runs):
@@ -291,14 +293,14 @@ lines.append("- aria2c: %s; wget2: %s" % (ver(["aria2c", "--version"]), ver(["wg
 lines.append("- Python %s, requests %s, aiohttp %s" % tuple((pyv + ["?"] * 3)[:3]))
 lines.append("- server: `pk_testserver --pool 2` (libmicrohttpd, 2 event threads, latency by suspend/resume) on 127.0.0.1, same machine")
 lines.append("- downloads written to %s (%s); every run starts from an empty folder" % (scratch, fstype))
-lines.append("- each tool: 1 warm-up run (discarded), then %d timed runs in rotating order; medians below" % repeat)
+lines.append("- each tool: 1 warm-up run (discarded), then the timed runs in the table (rotating order); medians below")
 lines.append("- wall = process start to exit, measured outside the process; peak memory = the process's ru_maxrss from %s (MiB = 2^20 B); MB = 10^6 B" % ("GNU time's %M" if GNU_TIME else "wait4 (GNU time missing: floored at the harness's own size)"))
 lines.append("- `parkit internal` is parkit's own wall_seconds (the transfer phase, without process start and exit)\n")
 lines.append("## Checks (issue 4)\n")
 for ch in checks:
     lines.append("- " + ch)
 lines.append("")
-for title, key, nurls, size, lat, n, seq_runs, ideal in scenarios:
+for title, key, nurls, size, lat, n, reps, seq_runs, ideal in scenarios:
     lines.append("## %s, N = %d%s\n" % (title, n, ", ideal %.2f s (latency x ceil(URLs/N))" % ideal if ideal else ""))
     lines.append("| tool | concurrency | runs | wall median (s) | min–max (s) | parkit internal (s) | files/s | MB/s | peak memory (MiB) | failures |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
