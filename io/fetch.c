@@ -3,7 +3,10 @@
  * One transfer of one item goes through attempts.  Each attempt:
  *   attempt_begin  opens (or reopens) the temporary file ".NAME.pkpart" in DIR without
  *                  following symlinks and asks for the missing tail with a Range request
- *                  when the file already holds bytes;
+ *                  when the file already holds bytes -- with If-Range and the validator
+ *                  (ETag or Last-Modified) the file was started with, kept in its extended
+ *                  attribute PK_FETCH_XATTR, so a file changed on the server since then is
+ *                  fetched whole instead of spliced;
  *   (libcurl runs) on_header / on_write check the status and Content-Range before the
  *                  first body byte is stored, so an error page never lands in the file;
  *   attempt_end    classifies the outcome: verified complete -> renamed to NAME; transient
@@ -27,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -144,7 +148,7 @@ typedef struct shared {
     double t0;
 } shared;
 
-enum { AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL };
+enum { AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL, AB_CHANGED };
 enum { END_DONE = 0, END_RETRY = 1 };
 
 typedef struct xfer {
@@ -159,6 +163,10 @@ typedef struct xfer {
     char range[48];
     char errbuf[CURL_ERROR_SIZE];
     char tmp[PK_FETCH_NAME_MAX + 16];
+    char etag[160];            /* the current response's strong ETag, or "" */
+    char lastmod[64];          /* its Last-Modified, or "" */
+    char sent_v[160];          /* the validator sent with If-Range this attempt, or "" */
+    struct curl_slist *hdrs;   /* the If-Range header of this attempt */
     uint64_t rng;
     double last_data;          /* when the last byte arrived (or the attempt began) */
     curl_off_t last_dl;
@@ -281,15 +289,26 @@ static int begin_body(xfer *x)
         x->abort = AB_RANGE;
         return -1;
     }
+    /* A server that honours Range but not If-Range still names the version it sends. */
+    if (code == 206 && x->sent_v[0] == '"' && x->etag[0] && strcmp(x->etag, x->sent_v) != 0) {
+        x->abort = AB_CHANGED;
+        return -1;
+    }
     if (open_tmp(x) != 0)
         return -1;
     if (code == 206) {
         x->sh->res[x->idx].resumed = 1;
-    } else if (x->offset > 0) {
-        /* The server ignored the Range request and sends the whole file: start over. */
-        if (ftruncate(x->fd, 0) != 0)
+    } else {
+        /* The whole file: over what an earlier attempt left if the server ignored the Range
+         * or (If-Range) the file has changed.  Record which version this is. */
+        if (x->offset > 0 && ftruncate(x->fd, 0) != 0)
             return abort_io(x, AB_IO);
         x->offset = 0;
+        const char *v = x->etag[0] ? x->etag : x->lastmod;
+        if (v[0])
+            fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);   /* unsupported: no If-Range */
+        else if (x->sent_v[0])
+            fremovexattr(x->fd, PK_FETCH_XATTR);
     }
     /* A fresh descriptor starts at 0; only a continued file needs positioning. */
     if (x->offset > 0 && lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
@@ -318,12 +337,32 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
     return n;
 }
 
+/* A header's value without surrounding blanks and CR LF; "" when it does not fit. */
+static void header_value(const char *p, size_t n, char *out, size_t outsz)
+{
+    while (n > 0 && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n >= outsz)
+        n = 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
 static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
     xfer *x = ud;
     size_t n = sz * nm;
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         x->cr_start = x->cr_total = -1;   /* a new response (after a redirect, or 1xx) */
+        x->etag[0] = x->lastmod[0] = '\0';
+    } else if (n > 5 && strncasecmp(p, "etag:", 5) == 0) {
+        header_value(p + 5, n - 5, x->etag, sizeof x->etag);
+        if (strncmp(x->etag, "W/", 2) == 0)   /* weak: not usable with If-Range */
+            x->etag[0] = '\0';
+    } else if (n > 14 && strncasecmp(p, "last-modified:", 14) == 0) {
+        header_value(p + 14, n - 14, x->lastmod, sizeof x->lastmod);
     } else if (n > 14 && strncasecmp(p, "content-range:", 14) == 0) {
         char v[128];
         size_t k = n - 14 < sizeof v - 1 ? n - 14 : sizeof v - 1;
@@ -422,6 +461,14 @@ fail:
 }
 
 /* One reusable handle per transfer slot, xs[0..n); *made counts those created (for cleanup). */
+static void handle_free(xfer *x)
+{
+    curl_easy_cleanup(x->h);
+    curl_slist_free_all(x->hdrs);
+    x->h = NULL;
+    x->hdrs = NULL;
+}
+
 static int handles_new(xfer *xs, size_t n, shared *sh, size_t *made, char *err, size_t errsz)
 {
     for (; *made < n; (*made)++) {
@@ -522,11 +569,30 @@ static int attempt_begin(xfer *x)
     x->last_dl = 0;
     x->last_data = mono_now();
     const char *range = NULL;
+    x->sent_v[0] = '\0';
+    curl_slist_free_all(x->hdrs);
+    x->hdrs = NULL;
     if (x->offset > 0) {
         snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
         range = x->range;
+        /* The version the partial file belongs to: the server sends the rest only if it
+         * still has that version, else the whole new one. */
+        int fd = openat(sh->dirfd, x->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        ssize_t k = fd >= 0 ? fgetxattr(fd, PK_FETCH_XATTR, x->sent_v, sizeof x->sent_v - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        x->sent_v[k > 0 ? k : 0] = '\0';
+        if (x->sent_v[0] && !strpbrk(x->sent_v, "\r\n")) {
+            char h[sizeof x->sent_v + 16];
+            snprintf(h, sizeof h, "If-Range: %s", x->sent_v);
+            if (!(x->hdrs = curl_slist_append(NULL, h)))
+                return finish_fail(x, "%s", "out of memory");
+        } else {
+            x->sent_v[0] = '\0';
+        }
     }
     if (curl_easy_setopt(x->h, CURLOPT_RANGE, range) != CURLE_OK ||
+        curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs) != CURLE_OK ||
         curl_easy_setopt(x->h, CURLOPT_URL, it->url) != CURLE_OK) {
         return finish_fail(x, "%s", "libcurl rejected the request options");
     }
@@ -603,6 +669,10 @@ static int attempt_end(xfer *x, CURLcode rc)
         transient = 1;
     } else if (x->abort == AB_RANGE) {
         snprintf(why, sizeof why, "server sent a partial response that does not match");
+        unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
+        transient = 1;
+    } else if (x->abort == AB_CHANGED) {
+        snprintf(why, sizeof why, "changed on the server since the partial file was begun");
         unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
         transient = 1;
     } else if (code == 416 && x->offset > 0 && (x->abort == AB_HTTP || rc == CURLE_OK)) {
@@ -701,7 +771,7 @@ static int run_seq(shared *sh, char *err, size_t errsz)
     }
     for (size_t i = 0; i < sh->l->n; i++)
         fetch_blocking(&x, i);
-    curl_easy_cleanup(x.h);
+    handle_free(&x);
     return PK_FETCH_OK;
 }
 
@@ -755,7 +825,7 @@ static int run_pool(shared *sh, char *err, size_t errsz)
         pthread_join(tid[t], NULL);
 out:
     for (size_t t = 0; t < made; t++)
-        curl_easy_cleanup(xs[t].h);
+        handle_free(&xs[t]);
     free(xs);
     free(tid);
     return rc;
@@ -954,7 +1024,7 @@ out:
             curl_multi_remove_handle(ml.m, xs[s].h);   /* harmless when not added */
         if (xs[s].fd >= 0)
             close(xs[s].fd);
-        curl_easy_cleanup(xs[s].h);
+        handle_free(&xs[s]);
     }
     if (ml.m)
         curl_multi_cleanup(ml.m);

@@ -21,6 +21,9 @@ enum {
 #define PK_FETCH_URL_MAX 8192
 /* Suffix of the temporary file that holds a download until it is complete: ".NAME.pkpart". */
 #define PK_FETCH_TMP_SUFFIX ".pkpart"
+/* Extended attribute holding the validator (ETag, else Last-Modified) of the version a
+ * temporary file was begun with; it stays on the finished file. */
+#define PK_FETCH_XATTR "user.parkit.validator"
 
 /* ---- URL lists -------------------------------------------------------------------- */
 

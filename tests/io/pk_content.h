@@ -21,6 +21,12 @@ static inline uint64_t pk_content_seed(const char *path)
     return h;
 }
 
+/* The seed of version V of a path's content (version 0: pk_content_seed). */
+static inline uint64_t pk_content_seed_v(const char *path, uint64_t version)
+{
+    return pk_content_seed(path) ^ (version ? pk_content_mix(version) : 0);
+}
+
 /* Bytes [off, off+n) of the content with this seed: byte a is byte (a % 8) of the 64-bit
  * word mix(seed + (a / 8) * golden), little end first.  One mix per 8 bytes. */
 static inline void pk_content_fill(uint64_t seed, uint64_t off, char *buf, size_t n)

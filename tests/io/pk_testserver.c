@@ -8,13 +8,16 @@
  *       connections: the benchmarks), but rate= and stall_after= block a worker thread.
  *       --blackhole F: also open a port that never completes a connection (its accept
  *       queue is kept full), written to F, for connect-timeout tests.
- *   pk_testserver --emit PATH SIZE
+ *   pk_testserver --emit PATH SIZE [VERSION]
  *       writes the SIZE bytes that /f/... at PATH serves to stdout (for checksums).
  *
  * Routes (query parameters in brackets):
  *   /f/ANY/NAME   deterministic content seeded by the path
  *                 [size=1024] [delay_ms=0: latency before the response]
  *                 [rate=0: bytes per second] [range=1: honour Range] [nolen=1: chunked]
+ *                 [version=0: another version of the content, with its own ETag]
+ *                 [etag=1: send a strong ETag] [lastmod=EPOCH: send Last-Modified]
+ *                 [ifrange=1: honour If-Range (0: serve the Range whatever it says)]
  *                 [fail=K status=S retry_after=R key=X: the first K requests for key X
  *                  (default: the path) answer S]
  *                 [drop_after=B drops=K: close the connection after byte B, K times]
@@ -23,7 +26,8 @@
  *   /loop/N       302 to /loop/N+1, for ever
  *   /tofile       302 to file:///etc/passwd
  *   /redir/REST   302 to /f/REST (same query)
- * Every request is logged to --log as "METHOD PATH range=RANGE t=MONOTONIC_SECONDS". */
+ * Every request is logged to --log as
+ *   "METHOD PATH range=RANGE t=MONOTONIC_SECONDS if-range=IF_RANGE" (- when absent). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -278,7 +282,7 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *url, voi
     body *b = calloc(1, sizeof *b);
     if (!b)
         return MHD_NO;
-    b->seed = pk_content_seed(url);
+    b->seed = pk_content_seed_v(url, arg_u64(c, "version", 0));
     b->rate = arg_u64(c, "rate", 0);
     b->drop_at = b->stall_at = -1;
     b->t0 = now_s();
@@ -290,6 +294,20 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *url, voi
     unsigned code = MHD_HTTP_OK;
     int ranges = arg_u64(c, "range", 1) != 0;
     const char *rh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+    /* Validators: the ETag names the version; If-Range that names another one (or a date
+     * other than Last-Modified) turns the Range request into a request for everything. */
+    char etag[64] = "", lastmod[64] = "";
+    if (arg_u64(c, "etag", 1))
+        snprintf(etag, sizeof etag, "\"%016" PRIx64 "-%" PRIu64 "\"", b->seed, size);
+    if (arg(c, "lastmod")) {
+        time_t t = (time_t)arg_u64(c, "lastmod", 0);
+        struct tm tm;
+        strftime(lastmod, sizeof lastmod, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
+    }
+    const char *ir = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+    if (rh && ir && arg_u64(c, "ifrange", 1) &&
+        !((etag[0] && strcmp(ir, etag) == 0) || (lastmod[0] && strcmp(ir, lastmod) == 0)))
+        rh = NULL;
     char cr[96] = "";
     b->start = 0;
     b->len = size;
@@ -327,6 +345,10 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *url, voi
         MHD_add_response_header(r, "Accept-Ranges", "bytes");
     if (cr[0])
         MHD_add_response_header(r, "Content-Range", cr);
+    if (etag[0])
+        MHD_add_response_header(r, "ETag", etag);
+    if (lastmod[0])
+        MHD_add_response_header(r, "Last-Modified", lastmod);
     MHD_add_response_header(r, "Content-Type", "application/octet-stream");
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
@@ -345,8 +367,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *con_cls = &seen_mark;
         if (logf) {
             const char *rh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+            const char *ir = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
             pthread_mutex_lock(&mu);
-            fprintf(logf, "%s %s range=%s t=%.6f\n", method, url, rh ? rh : "-", now_s());
+            fprintf(logf, "%s %s range=%s t=%.6f if-range=%s\n", method, url, rh ? rh : "-", now_s(),
+                    ir ? ir : "-");
             fflush(logf);
             pthread_mutex_unlock(&mu);
         }
@@ -409,9 +433,10 @@ static int blackhole(const char *path, int fds[4])
     return 0;
 }
 
-static int emit(const char *path, const char *size_s)
+static int emit(const char *path, const char *size_s, const char *version_s)
 {
-    uint64_t size = strtoull(size_s, NULL, 10), seed = pk_content_seed(path);
+    uint64_t size = strtoull(size_s, NULL, 10);
+    uint64_t seed = pk_content_seed_v(path, version_s ? strtoull(version_s, NULL, 10) : 0);
     char buf[65536];
     for (uint64_t off = 0; off < size;) {
         size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
@@ -429,7 +454,7 @@ int main(int argc, char **argv)
     const char *port_file = NULL, *log_path = NULL, *blackhole_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--emit") == 0 && i + 2 < argc)
-            return emit(argv[i + 1], argv[i + 2]);
+            return emit(argv[i + 1], argv[i + 2], i + 3 < argc ? argv[i + 3] : NULL);
         else if (strcmp(argv[i], "--lifetime") == 0 && i + 1 < argc)
             lifetime = atof(argv[++i]);
         else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
@@ -442,7 +467,7 @@ int main(int argc, char **argv)
             blackhole_file = argv[++i];
         else {
             fprintf(stderr, "usage: pk_testserver [--lifetime S] [--port-file F] [--log F] [--pool N] "
-                            "[--blackhole F] | --emit PATH SIZE\n");
+                            "[--blackhole F] | --emit PATH SIZE [VERSION]\n");
             return 2;
         }
     }
