@@ -290,7 +290,8 @@ static int begin_body(xfer *x)
         return -1;
     }
     /* A server that honours Range but not If-Range still names the version it sends. */
-    if (code == 206 && x->sent_v[0] == '"' && x->etag[0] && strcmp(x->etag, x->sent_v) != 0) {
+    const char *now_v = x->sent_v[0] == '"' ? x->etag : x->lastmod;
+    if (code == 206 && x->sent_v[0] && now_v[0] && strcmp(now_v, x->sent_v) != 0) {
         x->abort = AB_CHANGED;
         return -1;
     }

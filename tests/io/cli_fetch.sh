@@ -223,7 +223,7 @@ resume_case multi
 # ---------------------------------------------------------------- resume only the same version
 # A run killed mid-download of version 1; by the rerun the server has version 2.  The rest of
 # version 1 must not be spliced onto it: If-Range makes the server send version 2 whole, and a
-# server that ignores If-Range is caught by the ETag of its 206.
+# server that ignores If-Range is caught by the ETag (or Last-Modified) of its 206.
 changed_case() {   # NAME MODE QUERY1 QUERY2 WANT_RETRIES
     local name=$1 mode=$2 q1=$3 q2=$4 retries=$5 d="$W/changed-$1" i sz=0
     local path="/f/changed/$name.bin" size=3000000
@@ -253,6 +253,8 @@ if [ "$XATTR" = 1 ]; then
     changed_case etag multi "version=1" "version=2" 0
     changed_case lastmod pool "etag=0&lastmod=1700000000&version=1" "etag=0&lastmod=1700000100&version=2" 0
     changed_case noifrange seq "version=1&ifrange=0" "version=2&ifrange=0" 1
+    changed_case lastmod-noifrange multi "etag=0&lastmod=1700000000&version=1&ifrange=0" \
+        "etag=0&lastmod=1700000100&version=2&ifrange=0" 1
 fi
 
 # A partial file and a server that ignores Range: start over, still exact.
