@@ -15,6 +15,7 @@
  * The engines differ only in who drives the attempts: a loop (seq), N threads each with
  * its own easy handle (pool), or one curl multi handle with N transfers in flight driven by
  * an epoll loop through curl_multi_socket_action (multi). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -146,7 +147,68 @@ typedef struct shared {
     atomic_size_t done, failed;
     atomic_int stop;           /* progress thread */
     double t0;
+    char **names;              /* the names in DIR when the run began, sorted */
+    size_t nnames;
+    int scanned;               /* names is complete: a name not in it did not exist */
 } shared;
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read DIR's names once, so that on a fresh or small folder the per-item checks for an
+ * existing file or temporary file need no system call each.  Gives up (sh->scanned = 0:
+ * every name is looked up on its own) beyond `limit` entries or on any error. */
+static void scan_dir(shared *sh, size_t limit)
+{
+    int fd = openat(sh->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    size_t cap = 0;
+    int ok = 1;
+    struct dirent *e;
+    errno = 0;
+    while (ok && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (sh->nnames == limit) {
+            ok = 0;
+        } else if (sh->nnames == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **v = realloc(sh->names, cap * sizeof *v);
+            if (v)
+                sh->names = v;
+            ok = v != NULL;
+        }
+        if (ok && !(sh->names[sh->nnames++] = strdup(e->d_name)))
+            ok = 0, sh->nnames--;
+    }
+    if (errno)
+        ok = 0;
+    closedir(d);
+    if (ok) {
+        qsort(sh->names, sh->nnames, sizeof *sh->names, cmp_name);
+        sh->scanned = 1;
+    } else {
+        for (size_t i = 0; i < sh->nnames; i++)
+            free(sh->names[i]);
+        sh->nnames = 0;
+    }
+}
+
+/* lstat of DIR/name: 0, or an errno value (ENOENT without a system call when the scan at
+ * the start of the run did not see it and `fresh` says nothing of ours could have made it). */
+static int stat_name(const shared *sh, const char *name, int fresh, struct stat *st)
+{
+    if (fresh && sh->scanned && !bsearch(&name, sh->names, sh->nnames, sizeof *sh->names, cmp_name))
+        return ENOENT;
+    return fstatat(sh->dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+}
 
 enum { AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL, AB_CHANGED };
 enum { END_DONE = 0, END_RETRY = 1 };
@@ -167,6 +229,7 @@ typedef struct xfer {
     char lastmod[64];          /* its Last-Modified, or "" */
     char sent_v[160];          /* the validator sent with If-Range this attempt, or "" */
     struct curl_slist *hdrs;   /* the If-Range header of this attempt */
+    int v_pending;             /* the validator is still to be stored (see begin_body) */
     uint64_t rng;
     double last_data;          /* when the last byte arrived (or the attempt began) */
     curl_off_t last_dl;
@@ -275,6 +338,19 @@ static int open_tmp(xfer *x)
     return 0;
 }
 
+/* Record on the temporary file which version of the content it holds (ETag, else
+ * Last-Modified); without one, none.  Where extended attributes are not supported the
+ * file simply has none, and a later resume goes without If-Range. */
+static void store_validator(xfer *x)
+{
+    const char *v = x->etag[0] ? x->etag : x->lastmod;
+    x->v_pending = 0;
+    if (v[0])
+        fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);
+    else
+        fremovexattr(x->fd, PK_FETCH_XATTR);
+}
+
 /* First body byte (or end of an empty body): decide where the body goes. 0 or -1 (abort). */
 static int begin_body(xfer *x)
 {
@@ -305,11 +381,14 @@ static int begin_body(xfer *x)
         if (x->offset > 0 && ftruncate(x->fd, 0) != 0)
             return abort_io(x, AB_IO);
         x->offset = 0;
-        const char *v = x->etag[0] ? x->etag : x->lastmod;
-        if (v[0])
-            fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);   /* unsupported: no If-Range */
-        else if (x->sent_v[0])
-            fremovexattr(x->fd, PK_FETCH_XATTR);
+        /* Over a validator of an older version: replaced (or removed) now.  On a new file
+         * it is written only once the body needs more than one write (on_write): a file
+         * that arrives in one piece is never left partial. */
+        x->v_pending = 0;
+        if (x->sent_v[0])
+            store_validator(x);
+        else
+            x->v_pending = x->etag[0] || x->lastmod[0];
     }
     /* A fresh descriptor starts at 0; only a continued file needs positioning. */
     if (x->offset > 0 && lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
@@ -335,6 +414,12 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
     }
     x->got += n;
     atomic_fetch_add_explicit(&x->sh->bytes, n, memory_order_relaxed);
+    if (x->v_pending) {
+        curl_off_t cl = -1;
+        curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        if (cl < 0 || (uint64_t)cl > x->got)
+            store_validator(x);
+    }
     return n;
 }
 
@@ -530,7 +615,8 @@ static int attempt_begin(xfer *x)
                  (uint64_t)(mono_now() * 1e6);
         if (x->rng == 0)
             x->rng = 1;
-        if (fstatat(sh->dirfd, it->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        int e = stat_name(sh, it->name, 1, &st);
+        if (e == 0) {
             if (S_ISLNK(st.st_mode))
                 return finish_fail(x, "%s", "output name exists as a symbolic link (not followed)");
             if (!S_ISREG(st.st_mode))
@@ -541,8 +627,8 @@ static int attempt_begin(xfer *x)
                 count_done(x, 0);
                 return 1;
             }
-        } else if (errno != ENOENT) {
-            return finish_fail(x, "cannot inspect output name: %s", strerror(errno));
+        } else if (e != ENOENT) {
+            return finish_fail(x, "cannot inspect output name: %s", strerror(e));
         }
         snprintf(x->tmp, sizeof x->tmp, ".%s%s", it->name, PK_FETCH_TMP_SUFFIX);
         if (sh->o->force)
@@ -553,13 +639,14 @@ static int attempt_begin(xfer *x)
      * for no more: a Range request continues it.  The file is opened in begin_body. */
     x->fd = -1;
     x->offset = 0;
-    if (fstatat(sh->dirfd, x->tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    int e = stat_name(sh, x->tmp, r->attempts == 1 && !sh->o->force, &st);
+    if (e == 0) {
         if (!S_ISREG(st.st_mode))
             return finish_fail(x, "%s", "temporary name exists and is not a regular file "
                                         "(a symbolic link is not followed)");
         x->offset = (uint64_t)st.st_size;
-    } else if (errno != ENOENT) {
-        return finish_fail(x, "cannot inspect temporary file: %s", strerror(errno));
+    } else if (e != ENOENT) {
+        return finish_fail(x, "cannot inspect temporary file: %s", strerror(e));
     }
     x->got = 0;
     x->started = 0;
@@ -1094,6 +1181,7 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     sh->t0 = mono_now();
+    scan_dir(sh, 2 * l->n + 1024);
     pthread_t pt;
     int have_pt = o->progress && pthread_create(&pt, NULL, progress_thread, sh) == 0;
     int rc;
@@ -1108,6 +1196,9 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
         pthread_join(pt, NULL);
     }
     close(sh->dirfd);
+    for (size_t i = 0; i < sh->nnames; i++)
+        free(sh->names[i]);
+    free(sh->names);
     if (rc != PK_FETCH_OK) {   /* a runtime failure: no statistics */
         free(sh);
         return rc;

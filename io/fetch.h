@@ -22,7 +22,8 @@ enum {
 /* Suffix of the temporary file that holds a download until it is complete: ".NAME.pkpart". */
 #define PK_FETCH_TMP_SUFFIX ".pkpart"
 /* Extended attribute holding the validator (ETag, else Last-Modified) of the version a
- * temporary file was begun with; it stays on the finished file. */
+ * temporary file was begun with, once its body needs more than one write; it stays on the
+ * finished file. */
 #define PK_FETCH_XATTR "user.parkit.validator"
 
 /* ---- URL lists -------------------------------------------------------------------- */
