@@ -192,7 +192,8 @@ static void scan_dir(shared *sh, size_t limit)
         ok = 0;
     closedir(d);
     if (ok) {
-        qsort(sh->names, sh->nnames, sizeof *sh->names, cmp_name);
+        if (sh->nnames > 1)
+            qsort(sh->names, sh->nnames, sizeof *sh->names, cmp_name);
         sh->scanned = 1;
     } else {
         for (size_t i = 0; i < sh->nnames; i++)
@@ -205,7 +206,8 @@ static void scan_dir(shared *sh, size_t limit)
  * the start of the run did not see it and `fresh` says nothing of ours could have made it). */
 static int stat_name(const shared *sh, const char *name, int fresh, struct stat *st)
 {
-    if (fresh && sh->scanned && !bsearch(&name, sh->names, sh->nnames, sizeof *sh->names, cmp_name))
+    if (fresh && sh->scanned &&
+        (sh->nnames == 0 || !bsearch(&name, sh->names, sh->nnames, sizeof *sh->names, cmp_name)))
         return ENOENT;
     return fstatat(sh->dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +43,9 @@ static int start_server(void **state)
     snprintf(portfile, sizeof portfile, "%s/port", workdir);
     server_pid = fork();
     if (server_pid == 0) {
+        /* A test that crashes takes its server along, instead of leaving it holding
+         * ctest's output pipe until its lifetime runs out. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         execl(server_bin, server_bin, "--lifetime", "120", "--port-file", portfile, (char *)NULL);
