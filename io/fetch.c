@@ -232,6 +232,8 @@ typedef struct xfer {
     char sent_v[160];          /* the validator sent with If-Range this attempt, or "" */
     struct curl_slist *hdrs;   /* the If-Range header of this attempt */
     int v_pending;             /* the validator is still to be stored (see begin_body) */
+    char *stage;               /* body bytes not yet written (see on_write) */
+    size_t stage_cap, staged;
     uint64_t rng;
     double last_data;          /* when the last byte arrived (or the attempt began) */
     curl_off_t last_dl;
@@ -398,6 +400,18 @@ static int begin_body(xfer *x)
     return 0;
 }
 
+/* Write what is staged; 0 or -1 (errno). */
+static int flush_stage(xfer *x)
+{
+    size_t n = x->staged;
+    x->staged = 0;
+    return n ? full_write(x->fd, x->stage, n) : 0;
+}
+
+/* libcurl hands the body over in pieces of at most 16 KiB (CURL_MAX_WRITE_SIZE), however
+ * much one read brought.  With large receive buffers (few transfers) the pieces are staged
+ * and written a buffer at a time: 20 x 10 MiB took 12800 write calls, now 400.  Everything
+ * staged is written before the attempt is judged (attempt_end). */
 static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
 {
     xfer *x = ud;
@@ -409,7 +423,19 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
         x->abort = AB_TOOBIG;
         return 0;
     }
-    if (full_write(x->fd, p, n) != 0) {
+    if (x->stage_cap && !x->stage && !(x->stage = malloc(x->stage_cap)))
+        x->stage_cap = 0;
+    int bad;
+    if (n < x->stage_cap) {
+        bad = x->staged + n > x->stage_cap && flush_stage(x) != 0;
+        if (!bad) {
+            memcpy(x->stage + x->staged, p, n);
+            x->staged += n;
+        }
+    } else {
+        bad = flush_stage(x) != 0 || full_write(x->fd, p, n) != 0;
+    }
+    if (bad) {
         x->abort = AB_IO;
         x->io_errno = errno;
         return 0;
@@ -540,6 +566,7 @@ static CURL *handle_new(xfer *x)
     long buf = j > 2048 ? 2048 : (8L << 20) / (j * j);
     buf = buf < 2048 ? 2048 : buf > (512L << 10) ? (512L << 10) : buf;
     SETOPT(h, CURLOPT_BUFFERSIZE, buf);
+    x->stage_cap = buf >= 65536 ? (size_t)buf : 0;
     x->h = h;
     x->fd = -1;
     return h;
@@ -551,6 +578,8 @@ fail:
 /* One reusable handle per transfer slot, xs[0..n); *made counts those created (for cleanup). */
 static void handle_free(xfer *x)
 {
+    free(x->stage);
+    x->stage = NULL;
     curl_easy_cleanup(x->h);
     curl_slist_free_all(x->hdrs);
     x->h = NULL;
@@ -651,6 +680,7 @@ static int attempt_begin(xfer *x)
         return finish_fail(x, "cannot inspect temporary file: %s", strerror(e));
     }
     x->got = 0;
+    x->staged = 0;
     x->started = 0;
     x->abort = AB_NONE;
     x->io_errno = 0;
@@ -740,6 +770,10 @@ static int attempt_end(xfer *x, CURLcode rc)
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
     r->http_code = code;
     r->bytes += x->got;
+    if (x->staged && flush_stage(x) != 0 && x->abort == AB_NONE) {
+        x->abort = AB_IO;
+        x->io_errno = errno;
+    }
     if (rc == CURLE_OK && !x->started)
         begin_body(x);   /* empty body: the status checks still apply */
     char why[256];
@@ -793,7 +827,8 @@ static int attempt_end(xfer *x, CURLcode rc)
             expect = x->cr_total >= 0 ? x->cr_total : (cl >= 0 ? (int64_t)x->offset + cl : -1);
         else
             expect = cl;
-        /* Every byte went through full_write: the file holds offset + got bytes. */
+        /* Every byte went through full_write (the stage was flushed above): the file
+         * holds offset + got bytes. */
         int64_t size = (int64_t)(x->offset + x->got);
         if (expect >= 0 && size != expect) {
             snprintf(why, sizeof why, "incomplete: %lld of %lld bytes", (long long)size,
