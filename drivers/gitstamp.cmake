@@ -1,15 +1,21 @@
 # Run at every build (target pk_gitstamp): writes OUT, a header defining PK_GIT_COMMIT as
-# the commit the sources are at ("-dirty" when tracked files differ from it), and touches
-# it only when that changes -- so the binary never reports the commit of an older
-# configure run, and an unchanged tree rebuilds nothing.
+# the commit the sources are at ("-dirty" when tracked files other than the benchmark
+# outputs under results/ differ from it), and touches it only when that changes -- so the
+# binary never reports the commit of an older configure run, and an unchanged tree
+# rebuilds nothing.
 #   cmake -DGIT=<git> -DSRC=<source dir> -DOUT=<header> -P gitstamp.cmake
 set(commit "unknown")
 if(GIT)
-  execute_process(COMMAND "${GIT}" describe --always --dirty --abbrev=12 --exclude=*
+  execute_process(COMMAND "${GIT}" rev-parse --short=12 HEAD
                   WORKING_DIRECTORY "${SRC}" OUTPUT_VARIABLE out RESULT_VARIABLE rc
                   OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   if(rc EQUAL 0 AND out)
     set(commit "${out}")
+    execute_process(COMMAND "${GIT}" diff --quiet HEAD -- . ":(exclude)results"
+                    WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE dirty ERROR_QUIET)
+    if(dirty EQUAL 1)
+      string(APPEND commit "-dirty")
+    endif()
   endif()
 endif()
 set(text "#define PK_GIT_COMMIT \"${commit}\"\n")
