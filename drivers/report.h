@@ -49,7 +49,8 @@ int pk_append_locked(const char *path, const char *header, const char *line);
 /* Provenance as a JSON object (host, cpu, cores, compiler, flags, version, git_commit,
  * omp_env, timestamp, mpi, slurm_*); caller owns it. */
 json_object *pk_provenance(const pk_cli *cli);
-/* The commit parkit was built from ("-dirty": with uncommitted changes), or "unknown". */
+/* The commit parkit was built from ("-dirty": with uncommitted changes outside results/),
+ * or "unknown". */
 const char *pk_git_commit(void);
 
 /* Minimum, median (mean of the middle two for even n) and maximum of n >= 1 values;

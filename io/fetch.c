@@ -388,7 +388,6 @@ static int begin_body(xfer *x)
         /* Over a validator of an older version: replaced (or removed) now.  On a new file
          * it is written only once the body needs more than one write (on_write): a file
          * that arrives in one piece is never left partial. */
-        x->v_pending = 0;
         if (x->sent_v[0])
             store_validator(x);
         else
@@ -575,7 +574,6 @@ fail:
     return NULL;
 }
 
-/* One reusable handle per transfer slot, xs[0..n); *made counts those created (for cleanup). */
 static void handle_free(xfer *x)
 {
     free(x->stage);
@@ -586,6 +584,7 @@ static void handle_free(xfer *x)
     x->hdrs = NULL;
 }
 
+/* One reusable handle per transfer slot, xs[0..n); *made counts those created (for cleanup). */
 static int handles_new(xfer *xs, size_t n, shared *sh, size_t *made, char *err, size_t errsz)
 {
     for (; *made < n; (*made)++) {
@@ -681,6 +680,7 @@ static int attempt_begin(xfer *x)
     }
     x->got = 0;
     x->staged = 0;
+    x->v_pending = 0;
     x->started = 0;
     x->abort = AB_NONE;
     x->io_errno = 0;
@@ -791,12 +791,10 @@ static int attempt_end(xfer *x, CURLcode rc)
         snprintf(why, sizeof why, "stalled: nothing received for %.1f s",
                  (double)o->stall_timeout_ms / 1000.0);
         transient = 1;
-    } else if (x->abort == AB_RANGE) {
-        snprintf(why, sizeof why, "server sent a partial response that does not match");
-        unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
-        transient = 1;
-    } else if (x->abort == AB_CHANGED) {
-        snprintf(why, sizeof why, "changed on the server since the partial file was begun");
+    } else if (x->abort == AB_RANGE || x->abort == AB_CHANGED) {
+        snprintf(why, sizeof why, "%s", x->abort == AB_RANGE
+                 ? "server sent a partial response that does not match"
+                 : "changed on the server since the partial file was begun");
         unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
         transient = 1;
     } else if (code == 416 && x->offset > 0 && (x->abort == AB_HTTP || rc == CURLE_OK)) {

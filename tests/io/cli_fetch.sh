@@ -31,11 +31,12 @@ checkx() { local name=$1; shift; if eval "$1"; then ok "$name"; else bad "$name"
 
 # run ARGS...: parkit fetch, capturing stdout, stderr and the exit code (RC).
 run() { "$PARKIT" fetch "$@" >"$W/out" 2>"$W/err"; RC=$?; }
-# same_file DIR NAME URLPATH SIZE: the checksum of DIR/NAME equals that of the served content.
+# same_file DIR NAME URLPATH SIZE [VERSION]: the checksum of DIR/NAME equals that of the
+# served content (of that version).
 same_file() {
     [ -f "$1/$2" ] || return 1
     local want got
-    want=$("$SERVER" --emit "$3" "$4" | sha256sum | cut -d' ' -f1)
+    want=$("$SERVER" --emit "$3" "$4" ${5:+"$5"} | sha256sum | cut -d' ' -f1)
     got=$(sha256sum <"$1/$2" | cut -d' ' -f1)
     [ "$want" = "$got" ]
 }
@@ -187,18 +188,26 @@ checkx "mixed: summary lists each failed URL" 'grep -q "2 of 3 URLs failed" "$W/
 check "mixed: the good one is there" same_file "$W/fmix" good.bin /f/mix/good.bin 10
 
 # ---------------------------------------------------------------- kill -9 and rerun: resume
-resume_case() {   # MODE
-    local mode=$1 d="$W/resume-$1" url="$B/f/resume/$1.bin?size=3000000&rate=1500000" i sz=0
+# kill_midway DIR NAME MODE URL: start a download of URL into DIR/NAME and kill -9 it once
+# its temporary file holds more than 300000 bytes (at most 5 s); sets SZ to that size.
+kill_midway() {
+    local d=$1 name=$2 i pid
     mkdir -p "$d"
-    "$PARKIT" fetch "$url" -o "$d" --mode "$mode" >/dev/null 2>&1 &
-    local pid=$!
+    "$PARKIT" fetch "$4" -o "$d" --mode "$3" >/dev/null 2>&1 &
+    pid=$!
+    SZ=0
     for i in $(seq 100); do
-        sz=$(stat -c %s "$d/.$mode.bin.pkpart" 2>/dev/null || echo 0)
-        [ "$sz" -gt 300000 ] && break
+        SZ=$(stat -c %s "$d/.$name.pkpart" 2>/dev/null || echo 0)
+        [ "$SZ" -gt 300000 ] && break
         sleep 0.05
     done
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+}
+resume_case() {   # MODE
+    local mode=$1 d="$W/resume-$1" url="$B/f/resume/$1.bin?size=3000000&rate=1500000" sz
+    kill_midway "$d" "$mode.bin" "$mode" "$url"
+    sz=$SZ
     check "$mode resume: killed mid-download ($sz bytes)" [ "$sz" -gt 0 ]
     check "$mode resume: no file under the final name" [ ! -e "$d/$mode.bin" ]
     run "$url" -o "$d" --mode "$mode"
@@ -225,27 +234,16 @@ resume_case multi
 # version 1 must not be spliced onto it: If-Range makes the server send version 2 whole, and a
 # server that ignores If-Range is caught by the ETag (or Last-Modified) of its 206.
 changed_case() {   # NAME MODE QUERY1 QUERY2 WANT_RETRIES
-    local name=$1 mode=$2 q1=$3 q2=$4 retries=$5 d="$W/changed-$1" i sz=0
+    local name=$1 mode=$2 q1=$3 q2=$4 retries=$5 d="$W/changed-$1" sz v
     local path="/f/changed/$name.bin" size=3000000
-    mkdir -p "$d"
-    "$PARKIT" fetch "$B$path?size=$size&rate=1500000&$q1" -o "$d" --mode "$mode" >/dev/null 2>&1 &
-    local pid=$!
-    for i in $(seq 100); do
-        sz=$(stat -c %s "$d/.$name.bin.pkpart" 2>/dev/null || echo 0)
-        [ "$sz" -gt 300000 ] && break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    local v
+    kill_midway "$d" "$name.bin" "$mode" "$B$path?size=$size&rate=1500000&$q1"
+    sz=$SZ
     v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$d/.$name.bin.pkpart" 2>/dev/null)
-    check "$name: killed mid-download ($sz bytes), validator '$v' kept with it" [ "$sz" -gt 0 ] && [ -n "$v" ]
+    checkx "$name: killed mid-download ($sz bytes), validator '$v' kept with it" '[ "$sz" -gt 0 ] && [ -n "$v" ]'
     run "$B$path?size=$size&$q2" -o "$d" --mode "$mode"
     check "$name: rerun exit 0" [ $RC -eq 0 ]
     checkx "$name: the rerun asked for bytes $sz- If-Range: $v" 'grep -F "$path range=bytes=$sz- " "$W/server.log" | grep -qF "if-range=$v"'
-    want=$("$SERVER" --emit "$path" "$size" 2 | sha256sum | cut -d' ' -f1)
-    got=$(sha256sum <"$d/$name.bin" | cut -d' ' -f1)
-    check "$name: the file is version 2, byte-exact" [ "$want" = "$got" ]
+    check "$name: the file is version 2, byte-exact" same_file "$d" "$name.bin" "$path" "$size" 2
     check "$name: reported as not resumed, $retries retries" grep -q "Retries / resumed *= $retries / 0" "$W/out"
     check "$name: temporary file gone" no_tmp "$d"
 }
