@@ -11,6 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backend_internal.h"
+#include "mpi_env.h"
+
+/* Memory for a message exchange that other ranks are already waiting in: a failure here
+ * cannot be agreed on (the peers sit in MPI_Recv / a collective), so it ends the job. */
+static void *comm_alloc(size_t n, const char *what)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        pk_mpi_abort(1, "out of memory (%zu bytes for %s)", n, what);
+    return p;
+}
 
 /* MPI user operations carry no context: the kernel being reduced, set around MPI_Reduce. */
 static const pk_kernel *op_kernel;
@@ -68,12 +79,13 @@ static void *recv_bytes(size_t *len, int from)
     unsigned long long n;
     if (MPI_Recv(&n, 1, MPI_UNSIGNED_LONG_LONG, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
         return NULL;
-    char *buf = malloc(n ? (size_t)n : 1);
-    if (!buf)
-        return NULL;
+    char *buf = comm_alloc((size_t)n, "a partial result from another rank");
     for (size_t off = 0; off < n;) {
         int part = n - off > (size_t)INT_MAX ? INT_MAX : (int)(n - off);
-        MPI_Recv(buf + off, part, MPI_BYTE, from, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (MPI_Recv(buf + off, part, MPI_BYTE, from, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            free(buf);
+            return NULL;
+        }
         off += (size_t)part;
     }
     *len = (size_t)n;
@@ -87,9 +99,7 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
     for (int s = 1; s < P; s *= 2) {
         if (rank % (2 * s) == s) {
             size_t len = k->pack_size(ctx, partial);
-            void *buf = malloc(len ? len : 1);
-            if (!buf)
-                return PK_ENOMEM;
+            void *buf = comm_alloc(len, "packing a partial result");
             k->pack(ctx, partial, buf);
             int rc = send_bytes(buf, len, rank - s);
             free(buf);
@@ -99,7 +109,7 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
             size_t len = 0;
             void *buf = recv_bytes(&len, rank + s);
             if (!buf)
-                return PK_ENOMEM;
+                pk_mpi_abort(1, "receiving a partial result from rank %d failed", rank + s);
             unsigned char later[256];
             if (k->partial_size > sizeof later) {
                 free(buf);
@@ -142,9 +152,9 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
             err = pk_compute_pieces(k, ctx, &pc, &local, st ? st->thread_seconds : NULL);
         compute = MPI_Wtime() - t0;
         /* gather every block partial to rank 0 in rank order */
-        int mine = (int)(pc.n * pc.psize);
-        int *counts = rank == 0 ? malloc((size_t)P * sizeof(int)) : NULL;
-        int *displs = rank == 0 ? malloc((size_t)P * sizeof(int)) : NULL;
+        int mine = err == PK_OK ? (int)(pc.n * pc.psize) : 0;   /* a failed rank sends nothing */
+        int *counts = rank == 0 ? comm_alloc((size_t)P * sizeof(int), "block counts") : NULL;
+        int *displs = rank == 0 ? comm_alloc((size_t)P * sizeof(int), "block offsets") : NULL;
         MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
         unsigned char *all = NULL;
         size_t total = 0;
@@ -153,7 +163,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
                 displs[r] = (int)total;
                 total += (size_t)counts[r];
             }
-            all = malloc(total ? total : 1);
+            all = comm_alloc(total, "the gathered block partials");
         }
         MPI_Gatherv(pc.parts, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
         double t1 = MPI_Wtime();
@@ -191,7 +201,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
     if (st) {
         st->seconds = MPI_Wtime() - t0;
         st->merge_seconds = merge;
-        double *all = rank == 0 ? malloc((size_t)P * sizeof *all) : NULL;
+        double *all = rank == 0 ? comm_alloc((size_t)P * sizeof *all, "per-rank times") : NULL;
         MPI_Gather(&compute, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
         if (all && st->rank_seconds)
             memcpy(st->rank_seconds, all, (size_t)P * sizeof *all);

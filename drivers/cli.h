@@ -50,6 +50,10 @@ typedef struct pk_command {
 /* Messages: "parkit: ..." on stderr, printed by rank 0 only under MPI. */
 int pk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* returns 2 */
 int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns 1 */
+/* A message of at most PK_MSG_MAX - 1 characters: a longer one (a 100 KB path) loses the
+ * middle, keeping its start (what) and end (why). */
+#define PK_MSG_MAX 1024
+void pk_msg_fit(char *dst, size_t cap, const char *src);
 
 /* Number parsing: 1000000, 1e9, 10^9, 2**32, 1_000_000. Returns 0, or -1 with *why set
  * to a short explanation ("not a number", "negative", "not an integer", "too large"). */

@@ -13,12 +13,13 @@ static int isprime_run(const pk_cli *cli, void *vo, int argc, char **argv)
         return pk_usage_error("isprime: missing NUM (see parkit isprime --help)");
     uint64_t *nums = malloc((size_t)argc * sizeof *nums);
     uint8_t *verdict = calloc((size_t)argc, 1);
-    if (!nums || !verdict) {
+    int rc = pk_agree(!nums || !verdict, "isprime: out of memory");
+    if (rc) {
         free(nums), free(verdict);
-        return pk_runtime_error("isprime: out of memory");
+        return rc;
     }
     for (int i = 0; i < argc; i++) {
-        int rc = pk_arg_u64("isprime", "NUM", argv[i], &nums[i]);
+        rc = pk_arg_u64("isprime", "NUM", argv[i], &nums[i]);
         if (rc) {
             free(nums), free(verdict);
             return rc;

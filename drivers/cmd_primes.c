@@ -113,8 +113,11 @@ static int primes_run(const pk_cli *cli, void *vo, int argc, char **argv)
     double t0 = pk_wtime();
     pk_status s = pk_primes_setup(&ctx, o->algo, n, o->want_sum);
     double setup = pk_wtime() - t0;
-    if (s != PK_OK)
-        return pk_runtime_error("primes: setup: %s", pk_status_str(s));
+    if ((rc = pk_agree(s != PK_OK, "primes: setup: %s", pk_status_str(s))) != 0) {
+        if (s == PK_OK)
+            pk_primes_free(&ctx);
+        return rc;
+    }
     uint64_t lo, hi;
     pk_primes_index_range(a, n, &lo, &hi);
 

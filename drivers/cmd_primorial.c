@@ -119,14 +119,15 @@ static int write_decimal(const char *path, const mpz_t z)
     return rc;
 }
 
-static int check_memory(uint64_t n, const char *arg)
+static int check_memory(uint64_t n, const char *arg, char *why, size_t len)
 {
     double bytes = pk_primorial_bits_estimate(n) / 8.0 * 4.0;   /* result + tree temporaries */
     uint64_t avail = pk_mem_available();
     if (avail && bytes > (double)avail) {
         char a[32], b[32];
-        return pk_usage_error("primorial: N = %s needs about %s of memory, this machine has %s available",
-                              arg, pk_bytes_str(bytes, a, sizeof a), pk_bytes_str((double)avail, b, sizeof b));
+        snprintf(why, len, "primorial: N = %s needs about %s of memory, this machine has %s available",
+                 arg, pk_bytes_str(bytes, a, sizeof a), pk_bytes_str((double)avail, b, sizeof b));
+        return PK_EXIT_USAGE;
     }
     return PK_EXIT_OK;
 }
@@ -222,12 +223,18 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
     if (o->output && argc > 1)
         return pk_usage_error("primorial --output: takes one N, got %d", argc);
     uint64_t *ns = calloc((size_t)argc, sizeof *ns);
-    if (!ns)
-        return pk_runtime_error("primorial: out of memory");
-    int rc = PK_EXIT_OK;
+    int rc = pk_agree(!ns, "primorial: out of memory");
+    if (rc)
+        return free(ns), rc;
     for (int i = 0; rc == PK_EXIT_OK && i < argc; i++)
-        if ((rc = pk_arg_u64("primorial", "N", argv[i], &ns[i])) == PK_EXIT_OK)
-            rc = check_memory(ns[i], argv[i]);
+        rc = pk_arg_u64("primorial", "N", argv[i], &ns[i]);
+    /* the memory each rank has may differ: any rank short of it stops the job */
+    char why[PK_MSG_MAX] = "";
+    int mrc = PK_EXIT_OK;
+    for (int i = 0; rc == PK_EXIT_OK && mrc == PK_EXIT_OK && i < argc; i++)
+        mrc = check_memory(ns[i], argv[i], why, sizeof why);
+    if (rc == PK_EXIT_OK)
+        rc = pk_agree(mrc, "%s", why);
     if (rc == PK_EXIT_OK && argc > 1 && cli->exec.nranks == 1) {
         rc = run_many(cli, o, argc, ns);
         free(ns);
@@ -238,8 +245,9 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         pk_primorial_ctx ctx;
         double t0 = pk_wtime();
         pk_status s = pk_primorial_setup(&ctx, o->algo, n);
-        if (s != PK_OK) {
-            rc = pk_runtime_error("primorial: setup: %s", pk_status_str(s));
+        if ((rc = pk_agree(s != PK_OK, "primorial: setup: %s", pk_status_str(s))) != 0) {
+            if (s == PK_OK)
+                pk_primorial_free(&ctx);
             break;
         }
         double setup = pk_wtime() - t0;

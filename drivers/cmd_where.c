@@ -37,8 +37,9 @@ static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
         return pk_usage_error("where: takes no arguments, got \"%s\"", argv[0]);
     int T = cli->exec.threads, rank = cli->exec.rank, P = cli->exec.nranks;
     char *mine = calloc((size_t)T, LINE);
-    if (!mine)
-        return pk_runtime_error("where: out of memory");
+    int rc = pk_agree(!mine, "where: out of memory");
+    if (rc)
+        return rc;
     char host[128] = "?";
     gethostname(host, sizeof host - 1);
 #pragma omp parallel num_threads(T)

@@ -1,4 +1,6 @@
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -7,6 +9,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cmdutil.h"
+#include "mpi_env.h"
+
+int pk_agree(int code, const char *fmt, ...)
+{
+    char *msg = NULL;
+    if (code && fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+            msg = NULL;
+        va_end(ap);
+    }
+    int rc = pk_mpi_agree(code, code ? (msg ? msg : "out of memory") : NULL);
+    free(msg);
+    return rc;
+}
 
 int pk_arg_u64(const char *cmd, const char *what, const char *arg, uint64_t *out)
 {

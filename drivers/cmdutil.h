@@ -19,6 +19,12 @@ const char *pk_bytes_str(double bytes, char *buf, size_t len);
 /* Emit the record and turn the outcome into an exit code: 1 when verification failed or the
  * report could not be written. Frees the record. */
 int pk_finish(const pk_cli *cli, pk_record *r);
+/* The end of a phase that may fail on some ranks only (setup, reading input): every rank
+ * passes its outcome (0, or an exit code with a message); under MPI the message of the lowest
+ * failing rank is printed once and every rank returns its code, so no rank is left waiting
+ * in the next collective.  Collective: every rank must call it.  Without MPI: prints and
+ * returns the code. */
+int pk_agree(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write `len` bytes to path atomically: a temporary file beside it, fsync, rename. */
 int pk_write_atomic(const char *path, const char *data, size_t len);
 #endif

@@ -2,6 +2,7 @@
  * executes (mode, threads, schedule, MPI), then hands over to the command. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <gmp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,11 +287,39 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
     return rc;
 }
 
+/* GMP's own allocators abort() without a word when memory runs out; these end the run (the
+ * whole job under MPI, where other ranks may be waiting for this one) with one message. */
+static void *gmp_alloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (GMP asked for %zu bytes)", n);
+    return p;
+}
+
+static void *gmp_realloc(void *old, size_t was, size_t n)
+{
+    (void)was;
+    void *p = realloc(old, n);
+    if (!p)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (GMP asked for %zu bytes)", n);
+    return p;
+}
+
+static void gmp_free(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+
 int main(int argc, char **argv)
 {
+    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
     if (argc < 2) {
-        usage(stderr);
-        return PK_EXIT_USAGE;
+        char list[256] = "";
+        for (int i = 0; commands[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", commands[i]->name);
+        return pk_usage_error("missing command (one of: %s; parkit --help explains them)", list);
     }
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(stdout);

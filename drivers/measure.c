@@ -2,6 +2,7 @@
  * compute times of the median run and their imbalance (max / mean). */
 #include <stdlib.h>
 #include <string.h>
+#include "mpi_env.h"
 #include "report.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -52,6 +53,11 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     int P = cli->exec.nranks;
     double *ranks = calloc((size_t)runs * (size_t)P, sizeof *ranks);
     pk_status err = (secs && comm && threads && ranks) ? PK_OK : PK_ENOMEM;
+    /* every rank enters the backend's collectives, or none does */
+    if (cli->exec.nranks > 1) {
+        if (pk_mpi_agree(err != PK_OK, NULL) && err == PK_OK)
+            err = PK_ENOMEM;   /* another rank could not allocate its timing buffers */
+    }
     int have = 0;
     for (int i = 0; i < runs && err == PK_OK; i++) {
         if (have && k->release)

@@ -1,7 +1,9 @@
 /* Error messages: one line, "parkit: ...", printed once per job. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
 #include "mpi_env.h"
 
@@ -10,12 +12,35 @@ int pk_is_root(void)
     return pk_mpi_rank() == 0;
 }
 
+void pk_msg_fit(char *dst, size_t cap, const char *src)
+{
+    size_t len = strlen(src);
+    if (cap < 64 || len < cap) {
+        snprintf(dst, cap, "%s", src);
+        return;
+    }
+    /* keep the head (what was wrong) and the tail (why), drop the middle of the echoed value */
+    static const char gap[] = " [...] ";
+    size_t keep = cap - sizeof gap, head = keep * 2 / 5, tail = keep - head;
+    memcpy(dst, src, head);
+    memcpy(dst + head, gap, sizeof gap - 1);
+    memcpy(dst + head + sizeof gap - 1, src + len - tail, tail);
+    dst[head + sizeof gap - 1 + tail] = 0;
+}
+
 static void vmsg(const char *fmt, va_list ap)
 {
-    fputs("parkit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *full = NULL;
+    char line[PK_MSG_MAX];
+    if (vasprintf(&full, fmt, ap) < 0)
+        full = NULL;
+    pk_msg_fit(line, sizeof line, full ? full : fmt);
+    for (char *p = line; *p; p++)   /* one line, whatever the echoed value held */
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "parkit: %s\n", line);
     fflush(stderr);
+    free(full);
 }
 
 int pk_usage_error(const char *fmt, ...)

@@ -1,6 +1,11 @@
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "cli.h"
 #include "mpi_env.h"
 #ifdef PK_HAVE_MPI
 #include <mpi.h>
@@ -13,6 +18,25 @@ int pk_mpi_launched(void)
     for (int i = 0; vars[i]; i++)
         if (getenv(vars[i]))
             return 1;
+    return 0;
+}
+
+/* The rank the launcher gave this process, read from its environment: messages printed
+ * before MPI_Init (or by commands that never call it) come from rank 0 only. */
+int pk_launcher_rank(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID", NULL};
+    if (!pk_mpi_launched() && !getenv("SLURM_STEP_ID"))
+        return 0;
+    for (int i = 0; vars[i]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) {
+            char *end;
+            long r = strtol(v, &end, 10);
+            if (*end == 0 && r >= 0 && r < (1L << 30))
+                return (int)r;
+        }
+    }
     return 0;
 }
 
@@ -41,8 +65,33 @@ void pk_mpi_finalize(void)
     active = 0;
 }
 
-int pk_mpi_rank(void) { return rank; }
+int pk_mpi_rank(void) { return active ? rank : pk_launcher_rank(); }
 int pk_mpi_size(void) { return size; }
+
+static atomic_flag aborting = ATOMIC_FLAG_INIT;
+
+void pk_mpi_abort(int code, const char *fmt, ...)
+{
+    if (atomic_flag_test_and_set(&aborting))   /* another thread is already ending the job */
+        for (;;)
+            pause();
+    char *full = NULL, msg[PK_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&full, fmt, ap) < 0)
+        full = NULL;
+    va_end(ap);
+    pk_msg_fit(msg, sizeof msg, full ? full : fmt);
+    free(full);
+    if (active && size > 1)
+        fprintf(stderr, "parkit: rank %d: %s\n", rank, msg);
+    else
+        fprintf(stderr, "parkit: %s\n", msg);
+    fflush(stderr);
+    if (active && size > 1)
+        MPI_Abort(MPI_COMM_WORLD, code);
+    _exit(code);
+}
 
 const char *pk_mpi_library(void)
 {
@@ -75,16 +124,16 @@ int pk_mpi_agree(int local_code, const char *local_msg)
         return 0;
     int code = local_code;
     MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
-    char msg[512] = "";
+    char msg[PK_MSG_MAX] = "";
     if (rank == first && local_msg)
-        snprintf(msg, sizeof msg, "%s", local_msg);
+        pk_msg_fit(msg, sizeof msg, local_msg);
     if (first != 0) {
         if (rank == first)
             MPI_Send(msg, sizeof msg, MPI_CHAR, 0, 77, MPI_COMM_WORLD);
         else if (rank == 0)
             MPI_Recv(msg, sizeof msg, MPI_CHAR, first, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     }
-    if (rank == 0) {
+    if (rank == 0 && msg[0]) {
         if (first != 0)
             fprintf(stderr, "parkit: rank %d: %s\n", first, msg);
         else
@@ -96,6 +145,8 @@ int pk_mpi_agree(int local_code, const char *local_msg)
 int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
 {
     *all = malloc(len * (size_t)size);
+    if (!*all && active && size > 1)
+        pk_mpi_abort(1, "out of memory (%zu bytes to gather lines)", len * (size_t)size);
     if (!*all)
         return -1;
     if (!active) {
@@ -118,8 +169,22 @@ int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
 int pk_mpi_init(int *argc, char ***argv) { (void)argc; (void)argv; return -1; }
 int pk_mpi_active(void) { return 0; }
 void pk_mpi_finalize(void) {}
-int pk_mpi_rank(void) { return 0; }
+int pk_mpi_rank(void) { return pk_launcher_rank(); }
 int pk_mpi_size(void) { return 1; }
+void pk_mpi_abort(int code, const char *fmt, ...)
+{
+    static atomic_flag once = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&once))
+        for (;;)
+            pause();
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("parkit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    _exit(code);
+}
 const char *pk_mpi_library(void) { return "none"; }
 void pk_mpi_barrier(void) {}
 int pk_mpi_agree(int local_code, const char *local_msg)

@@ -8,11 +8,16 @@ int pk_mpi_launched(void);                /* started by mpirun / srun (environme
 int pk_mpi_init(int *argc, char ***argv);  /* 0 ok; MPI_Init_thread(FUNNELED) */
 int pk_mpi_active(void);
 void pk_mpi_finalize(void);
-int pk_mpi_rank(void);
+int pk_mpi_rank(void);                     /* before MPI_Init: the launcher's rank (environment) */
+int pk_launcher_rank(void);
 int pk_mpi_size(void);
 const char *pk_mpi_library(void);          /* "Open MPI v4.1.4, ..." or "none" */
 int pk_mpi_built(void);                    /* 1 when this build has the MPI backend */
 void pk_mpi_barrier(void);
+/* A failure inside a phase where other ranks may be waiting on this one (a collective, a
+ * message exchange): print "parkit: rank R: ..." from this rank and end the whole job at once
+ * (MPI_Abort; _exit in one process).  Never returns. */
+void pk_mpi_abort(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /* Collective agreement after a phase that may fail on some ranks: every rank passes its
  * local outcome (0 ok, else an exit code) and message; when any rank failed, the message of

@@ -111,6 +111,52 @@ SH
     # nothing hangs: every case above returned (ctest's timeout would catch a hang)
 }
 
+# A rank that fails where the others go on (out of memory in setup or in the middle of the
+# computation, on rank 0 or another) ends the whole job with one message, well within the
+# time limit: never a hang. `failing_rank_ends_job` in the README's promise list.
+group_failures() {
+    cat >"$TMP/limit1.sh" <<'SH'
+#!/bin/sh
+# usage: limit1.sh RANK KB prog args: that rank alone gets KB of address space
+r=$1 kb=$2; shift 2
+if [ "${OMPI_COMM_WORLD_RANK:-0}" = "$r" ]; then ulimit -v "$kb"; fi
+exec "$@"
+SH
+    if ! sh -c 'ulimit -v 380000 && exec "$1" count 10' sh "$PARKIT" >/dev/null 2>&1; then
+        echo "SKIP: this build cannot start under a 380 MB address-space limit (sanitizers)"
+        exit 77
+    fi
+    local t0 t1
+    for r in 1 0 2; do
+        t0=$(date +%s)
+        # setup: the sieving primes up to 1e9 do not fit in 380 MB on that rank
+        expect_once_timed 1 "primes: setup: out of memory" -np 3 sh "$TMP/limit1.sh" "$r" 380000 \
+            "$PARKIT" primes 1e18 --from 999999999999000000
+        # compute phase: GMP runs out of memory inside the product tree on that rank
+        expect_once_timed 1 "rank $r: out of memory \(GMP" -np 3 sh "$TMP/limit1.sh" "$r" 380000 \
+            "$PARKIT" primorial 3e8
+        t1=$(date +%s)
+        [ $((t1 - t0)) -lt 60 ] && ok || bad "failing rank $r: the job took $((t1 - t0)) s to end"
+    done
+    # usage errors before any command and in commands that never start MPI: once, every rank exits
+    expect_once 2 '^parkit: missing command' -np 3 "$PARKIT"
+    expect_once 2 'unknown command "nope"' -np 3 "$PARKIT" nope
+    expect_once 2 'jobs: expected a positive integer' -np 3 "$PARKIT" fetch -j 0 http://127.0.0.1:9/x
+}
+
+# expect_once with a bound: the job must end by itself within 90 s. CODE "any": a non-zero
+# exit (a job ended by MPI_Abort exits with what mpirun makes of it)
+expect_once_timed() {
+    local code=$1 pat=$2; shift 2
+    timeout -k 5 90 "$MPIRUN" -q --oversubscribe --bind-to none "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$? n
+    n=$(grep -c '^parkit:' "$TMP/err")
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then bad "mpirun $* hung (killed after 90 s)"
+    elif { [ "$rc" = "$code" ] || { [ "$code" = any ] && [ "$rc" != 0 ]; }; } &&
+         [ "$n" = 1 ] && grep -qE -- "$pat" "$TMP/err" && ! grep -q . "$TMP/out"; then ok
+    else bad "mpirun $* -> rc=$rc (want $code), $n parkit lines: $(head -c 400 "$TMP/err")"; fi
+}
+
 group_where() {
     out=$(mpi -np 3 "$PARKIT" where --threads 2)
     [ "$(printf '%s\n' "$out" | grep -cE '^host=[^ ]+ rank=[0-2]/3 thread=[01]/2 cpu=[0-9]+ affinity=[0-9,-]+$')" = 6 ] && ok || bad "where: $out"
