@@ -133,7 +133,7 @@ SH
         expect_once_timed 1 "primes: setup: out of memory" -np 3 sh "$TMP/limit1.sh" "$r" 380000 \
             "$PARKIT" primes 1e18 --from 999999999999000000
         # compute phase: GMP runs out of memory inside the product tree on that rank
-        expect_once_timed 1 "rank $r: out of memory \(GMP" -np 3 sh "$TMP/limit1.sh" "$r" 380000 \
+        expect_once_timed any "rank $r: out of memory \(GMP" -np 3 sh "$TMP/limit1.sh" "$r" 380000 \
             "$PARKIT" primorial 3e8
         t1=$(date +%s)
         [ $((t1 - t0)) -lt 60 ] && ok || bad "failing rank $r: the job took $((t1 - t0)) s to end"
