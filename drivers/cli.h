@@ -30,6 +30,12 @@ typedef struct pk_cli {
     int sched_set;              /* --schedule was given */
 } pk_cli;
 
+/* Common options a command may declare as not applying to it (pk_command.not_for). */
+enum {
+    PK_OPT_SCHEDULE = 1u << 0, PK_OPT_REPEAT = 1u << 1, PK_OPT_WARMUP = 1u << 2,
+    PK_OPT_PROGRESS = 1u << 3, PK_OPT_RESULTS = 1u << 4,
+};
+
 /* One parkit command.  Common options (--threads, --mode, --schedule, --repeat, --warmup,
  * --format, --results) are parsed by the shared parser; `options` adds the command's own
  * (their `val` must be >= 256 or a letter not used by the common set), each handed to
@@ -45,6 +51,8 @@ typedef struct pk_command {
     int (*on_option)(void *opts, int val, const char *arg);   /* PK_EXIT_OK or PK_EXIT_USAGE */
     int (*run)(const pk_cli *cli, void *opts, int argc, char **argv);  /* exit code */
     int no_common;             /* 1: the command takes none of the kernel-run options (e.g. fetch) */
+    unsigned not_for;          /* PK_OPT_* bits of common options that do not apply: given, they
+                                  are a usage error, and --help does not list them */
 } pk_command;
 
 /* Messages: "parkit: ..." on stderr, printed by rank 0 only under MPI. */
@@ -58,6 +66,9 @@ void pk_msg_fit(char *dst, size_t cap, const char *src);
 /* Number parsing: 1000000, 1e9, 10^9, 2**32, 1_000_000. Returns 0, or -1 with *why set
  * to a short explanation ("not a number", "negative", "not an integer", "too large"). */
 int pk_parse_u64(const char *s, uint64_t *out, const char **why);
+/* OMP_NUM_THREADS syntax, exactly as the OpenMP runtime accepts it ("4", " 4 ", "4,2"); each
+ * entry 1..max; *first gets the first. 0, or -1 with *why. */
+int pk_parse_omp_threads(const char *s, uint64_t max, uint64_t *first, const char **why);
 /* Parse a positive count (>= 1, <= max) for option `what`, reporting usage errors itself. */
 int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t *out);
 

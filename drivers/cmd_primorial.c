@@ -105,17 +105,21 @@ static int describe_and_verify(const pk_primorial_ctx *ctx, uint64_t n, const mp
     return ok;
 }
 
-static int write_decimal(const char *path, const mpz_t z)
+static int write_decimal(pk_outfile *out, const mpz_t z)
 {
     char *s = mpz_get_str(NULL, 10, z);
     if (!s)
         return -1;
     size_t len = strlen(s);
     s[len] = '\n';   /* mpz_get_str allocated len + 1 bytes: the NUL becomes the newline */
-    int rc = pk_write_atomic(path, s, len + 1);
+    int rc = pk_outfile_write(out, s, len + 1);
+    if (rc == 0)
+        rc = pk_outfile_commit(out);
+    int e = errno;
     void (*freefn)(void *, size_t);
     mp_get_memory_functions(NULL, NULL, &freefn);
     freefn(s, len + 1);
+    errno = e;
     return rc;
 }
 
@@ -235,6 +239,13 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         mrc = check_memory(ns[i], argv[i], why, sizeof why);
     if (rc == PK_EXIT_OK)
         rc = pk_agree(mrc, "%s", why);
+    /* the output file is opened (its temporary created) before the work, on rank 0 */
+    pk_outfile out = {.fd = -1};
+    if (rc == PK_EXIT_OK && o->output) {
+        int bad = pk_is_root() && pk_outfile_open(&out, o->output) != 0;
+        rc = pk_agree(bad ? PK_EXIT_USAGE : 0, "primorial --output %s: cannot write: %s", o->output,
+                      pk_outfile_strerror(errno));
+    }
     if (rc == PK_EXIT_OK && argc > 1 && cli->exec.nranks == 1) {
         rc = run_many(cli, o, argc, ns);
         free(ns);
@@ -269,7 +280,7 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         if (pk_is_root()) {
             r.verified = describe_and_verify(&ctx, n, z, &r);
             if (o->output) {
-                if (write_decimal(o->output, z) != 0) {
+                if (write_decimal(&out, z) != 0) {
                     rc = pk_runtime_error("primorial --output %s: cannot write: %s", o->output, strerror(errno));
                     r.verified = 0;
                 } else {
@@ -286,6 +297,7 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         if (rc == PK_EXIT_OK)
             rc = frc;
     }
+    pk_outfile_abort(&out);   /* left only when the run failed before writing */
     free(ns);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "cmdutil.h"
 #include "mpi_env.h"
+#include "report.h"
 
 /* "0-3,6" */
 static void mask_str(const cpu_set_t *set, char *buf, size_t len)
@@ -28,7 +29,41 @@ static void mask_str(const cpu_set_t *set, char *buf, size_t len)
     }
 }
 
-#define LINE 256
+/* One worker's placement; gathered as raw bytes (every rank runs the same binary). */
+typedef struct {
+    char host[128];
+    int rank, ranks, thread, threads, cpu;
+    char affinity[160];
+} place;
+
+static void print_place(const pk_cli *cli, const place *p, int first)
+{
+    switch (cli->format) {
+    case PK_FMT_TEXT:
+        printf("host=%s rank=%d/%d thread=%d/%d cpu=%d affinity=%s\n", p->host, p->rank, p->ranks,
+               p->thread, p->threads, p->cpu, p->affinity);
+        break;
+    case PK_FMT_CSV:   /* the mask holds commas: quoted */
+        if (first)
+            puts("host,rank,ranks,thread,threads,cpu,affinity");
+        printf("%s,%d,%d,%d,%d,%d,\"%s\"\n", p->host, p->rank, p->ranks, p->thread, p->threads, p->cpu,
+               p->affinity);
+        break;
+    case PK_FMT_JSON: {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "host", json_object_new_string(p->host));
+        json_object_object_add(o, "rank", json_object_new_int(p->rank));
+        json_object_object_add(o, "ranks", json_object_new_int(p->ranks));
+        json_object_object_add(o, "thread", json_object_new_int(p->thread));
+        json_object_object_add(o, "threads", json_object_new_int(p->threads));
+        json_object_object_add(o, "cpu", json_object_new_int(p->cpu));
+        json_object_object_add(o, "affinity", json_object_new_string(p->affinity));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+        break;
+    }
+    }
+}
 
 static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
 {
@@ -36,7 +71,7 @@ static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
     if (argc > 0)
         return pk_usage_error("where: takes no arguments, got \"%s\"", argv[0]);
     int T = cli->exec.threads, rank = cli->exec.rank, P = cli->exec.nranks;
-    char *mine = calloc((size_t)T, LINE);
+    place *mine = calloc((size_t)T, sizeof *mine);
     int rc = pk_agree(!mine, "where: out of memory");
     if (rc)
         return rc;
@@ -45,21 +80,24 @@ static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
 #pragma omp parallel num_threads(T)
     {
         int t = omp_get_thread_num();
+        place *p = &mine[t];
         cpu_set_t set;
-        char mask[160] = "?";
+        snprintf(p->affinity, sizeof p->affinity, "?");
         if (sched_getaffinity(0, sizeof set, &set) == 0)
-            mask_str(&set, mask, sizeof mask);
-        snprintf(mine + (size_t)t * LINE, LINE, "host=%s rank=%d/%d thread=%d/%d cpu=%d affinity=%s",
-                 host, rank, P, t, T, sched_getcpu(), mask);
+            mask_str(&set, p->affinity, sizeof p->affinity);
+        snprintf(p->host, sizeof p->host, "%s", host);
+        p->rank = rank, p->ranks = P, p->thread = t, p->threads = T, p->cpu = sched_getcpu();
     }
     char *all = NULL;
-    if (pk_mpi_gather_lines(mine, (size_t)T * LINE, &all) != 0) {
+    if (pk_mpi_gather_lines((const char *)mine, (size_t)T * sizeof *mine, &all) != 0) {
         free(mine);
         return pk_runtime_error("where: gathering from the ranks failed");
     }
-    if (pk_is_root())
+    if (pk_is_root()) {
         for (int i = 0; i < P * T; i++)
-            puts(all + (size_t)i * LINE);
+            print_place(cli, (const place *)all + i, i == 0);
+        fflush(stdout);
+    }
     free(all);
     free(mine);
     return PK_EXIT_OK;
@@ -70,4 +108,5 @@ const pk_command pk_cmd_where = {
     .args = "",
     .summary = "print host, rank, thread, CPU and affinity mask of every worker (like xthi)",
     .run = where_run,
+    .not_for = PK_OPT_SCHEDULE | PK_OPT_REPEAT | PK_OPT_WARMUP | PK_OPT_PROGRESS | PK_OPT_RESULTS,
 };

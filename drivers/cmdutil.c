@@ -1,8 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,43 +99,4 @@ int pk_finish(const pk_cli *cli, pk_record *r)
         rc = PK_EXIT_FAIL;
     pk_record_free(r);
     return rc;
-}
-
-/* mkstemp makes 0600; a finished output file gets the usual 0644 (less the umask). */
-static int fchmod_path(const char *p)
-{
-    mode_t um = umask(0);
-    umask(um);
-    return chmod(p, 0666 & ~um);
-}
-
-int pk_write_atomic(const char *path, const char *data, size_t len)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/.%s.XXXXXX", dirname(copy), "parkit-tmp");
-    free(copy);
-    int fd = mkstemp(tmpl);
-    if (fd < 0)
-        return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        off += (size_t)w;
-    }
-    int ok = off == len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (ok && fchmod_path(tmpl) == 0 && rename(tmpl, path) == 0)
-        return 0;
-    int e = errno;
-    unlink(tmpl);
-    errno = e;
-    return -1;
 }

@@ -25,6 +25,4 @@ int pk_finish(const pk_cli *cli, pk_record *r);
  * in the next collective.  Collective: every rank must call it.  Without MPI: prints and
  * returns the code. */
 int pk_agree(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Write `len` bytes to path atomically: a temporary file beside it, fsync, rename. */
-int pk_write_atomic(const char *path, const char *data, size_t len);
 #endif

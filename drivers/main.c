@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <gmp.h>
+#include <omp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "mpi_env.h"
+#include "cmdutil.h"
 #include "report.h"
 
 extern const pk_command pk_cmd_count, pk_cmd_sum, pk_cmd_primes, pk_cmd_isprime,
@@ -38,21 +40,46 @@ static const struct option output_options[] = {
     {"results", required_argument, NULL, OPT_RESULTS},
     {"help", no_argument, NULL, 'h'},
 };
+
+/* Help lines of the common options; `bit` ties a line to pk_command.not_for. */
+static const struct help_line {
+    unsigned bit;
+    const char *text;
+} common_help[] = {
+    {0, "  -t, --threads T          OpenMP threads per rank (default: OMP_NUM_THREADS, else\n"
+        "                           SLURM_CPUS_PER_TASK, else the CPUs this process may run on)\n"},
+    {0, "  -m, --mode MODE          serial | omp | mpi | hybrid (default: hybrid under mpirun/srun,\n"
+        "                           omp otherwise)\n"},
+    {PK_OPT_SCHEDULE, "  -s, --schedule S[,C]     static | dynamic | guided, optional chunk in pieces (default dynamic)\n"},
+    {PK_OPT_REPEAT, "      --repeat R           timed runs (default 1); min / median / max are reported\n"},
+    {PK_OPT_WARMUP, "      --warmup W           untimed runs first (default 0)\n"},
+    {PK_OPT_PROGRESS, "      --progress, --no-progress   progress on stderr (default: when stderr is a terminal)\n"},
+}, output_help[] = {
+    {0, "  -f, --format F           text | csv | json (JSON Lines) (default text)\n"},
+    {PK_OPT_RESULTS, "      --results FILE       append one CSV row per run (locked; header only for a new file)\n"},
+    {0, "  -h, --help               this help\n"},
+};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char common_help[] =
-    "  -t, --threads T          OpenMP threads per rank (default: OMP_NUM_THREADS, else\n"
-    "                           SLURM_CPUS_PER_TASK, else the CPUs this process may run on)\n"
-    "  -m, --mode MODE          serial | omp | mpi | hybrid (default: hybrid under mpirun/srun,\n"
-    "                           omp otherwise)\n"
-    "  -s, --schedule S[,C]     static | dynamic | guided, optional chunk in pieces (default dynamic)\n"
-    "      --repeat R           timed runs (default 1); min / median / max are reported\n"
-    "      --warmup W           untimed runs first (default 0)\n"
-    "      --progress, --no-progress   progress on stderr (default: when stderr is a terminal)\n";
-static const char output_help[] =
-    "  -f, --format F           text | csv | json (JSON Lines) (default text)\n"
-    "      --results FILE       append one CSV row per run (locked; header only for a new file)\n"
-    "  -h, --help               this help\n";
+static void print_help(const pk_command *c, const struct help_line *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(h[i].bit & c->not_for))
+            fputs(h[i].text, stdout);
+}
+
+/* The PK_OPT_* bit of a common option's getopt value, 0 for options every command takes. */
+static unsigned option_bit(int val)
+{
+    switch (val) {
+    case 's': return PK_OPT_SCHEDULE;
+    case OPT_REPEAT: return PK_OPT_REPEAT;
+    case OPT_WARMUP: return PK_OPT_WARMUP;
+    case OPT_PROGRESS: case OPT_NO_PROGRESS: return PK_OPT_PROGRESS;
+    case OPT_RESULTS: return PK_OPT_RESULTS;
+    }
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -68,28 +95,60 @@ static void command_help(const pk_command *c)
     printf("usage: parkit %s %s [options]\n%s\n\n", c->name, c->args, c->summary);
     if (c->options_help && c->options_help[0])
         printf("%s options:\n%s\n", c->name, c->options_help);
-    if (!c->no_common)
-        printf("run options:\n%s\n", common_help);
-    printf("output options:\n%s", output_help);
+    if (!c->no_common) {
+        printf("run options:\n");
+        print_help(c, common_help, NELEM(common_help));
+        putchar('\n');
+    }
+    printf("output options:\n");
+    print_help(c, output_help, NELEM(output_help));
 }
+
+/* Thread counts from the environment.  OMP_NUM_THREADS is checked before the OpenMP runtime
+ * starts (pk_preinit, below): a value the runtime would reject ("1e1", "0", "abc") is taken
+ * out of the environment there and reported here in one message, instead of libgomp's
+ * warning followed by a run with some other thread count. */
+static const char *invalid_omp_num_threads;
 
 static int threads_from_env(const char *var, int *out)
 {
-    const char *v = getenv(var);
-    if (!v || !*v)
+    const char *v = getenv(var), *why = NULL;
+    if (!strcmp(var, "OMP_NUM_THREADS") && invalid_omp_num_threads)
+        v = invalid_omp_num_threads;
+    else if (!v)
         return 0;
-    char first[64];
-    snprintf(first, sizeof first, "%.*s", (int)strcspn(v, ","), v);   /* "4,2" nests: outer level */
-    uint64_t t;
-    const char *why;
-    if (pk_parse_u64(first, &t, &why) != 0 || t == 0 || t > 4096)
-    {
-        pk_usage_error("%s: expected a positive integer, got \"%s\"", var, v);
+    uint64_t t = 0;
+    if (pk_parse_omp_threads(v, 4096, &t, &why) != 0) {
+        pk_usage_error("%s: expected a positive integer (at most 4096) or a list such as \"4,2\", "
+                       "got \"%s\" (%s)", var, v, why);
         return -1;
     }
     *out = (int)t;
     return 1;
 }
+
+/* Runs before every shared library's constructor (the OpenMP runtime reads OMP_NUM_THREADS
+ * in its own) and before libc has set up getenv: so it walks envp itself and removes an
+ * invalid entry from it (envp becomes the process's environ). */
+static void pk_preinit(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv;
+    static const char name[] = "OMP_NUM_THREADS=";
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp(*e, name, sizeof name - 1) != 0)
+            continue;
+        const char *v = *e + sizeof name - 1;
+        if (pk_parse_omp_threads(v, UINT64_MAX, NULL, NULL) == 0)
+            return;
+        invalid_omp_num_threads = v;
+        do
+            e[0] = e[1];
+        while (*++e);
+        return;
+    }
+}
+__attribute__((section(".preinit_array"), used)) static void (*const pk_preinit_fn)(int, char **, char **) =
+    pk_preinit;
 
 static int affinity_cpus(void)
 {
@@ -161,8 +220,20 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
     int rc = PK_EXIT_OK, c;
     opterr = 0;
     optind = 1;
-    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, so, opts, NULL)) != -1) {
+    int li = -1;
+    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, so, opts, &li)) != -1) {
         uint64_t v;
+        if (option_bit(c) & cmd->not_for) {
+            char name[64];
+            if (li >= 0)
+                snprintf(name, sizeof name, "--%s", opts[li].name);
+            else
+                snprintf(name, sizeof name, "-%c", c);
+            rc = pk_usage_error("%s: %s does not apply to this command (see parkit %s --help)", cmd->name,
+                                name, cmd->name);
+            break;
+        }
+        li = -1;
         switch (c) {
         case 't':
             threads_arg = optarg;
@@ -257,22 +328,42 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
                                   threads_arg, pk_mode_name(mode),
                                   mode == PK_MODE_SERIAL ? "omp" : "hybrid");
         }
-        if (mode == PK_MODE_SERIAL || mode == PK_MODE_MPI) {
+        /* the environment is checked even when --threads overrides it: a broken setting
+         * is reported, not silently carried into the next run */
+        int env_threads = 0;
+        int r = threads_from_env("OMP_NUM_THREADS", &env_threads);
+        if (r == 0)
+            r = threads_from_env("SLURM_CPUS_PER_TASK", &env_threads);
+        if (r < 0) {
+            free(copts);
+            return PK_EXIT_USAGE;
+        }
+        if (mode == PK_MODE_SERIAL || mode == PK_MODE_MPI)
             threads = 1;
-        } else if (threads == 0) {
-            int r = threads_from_env("OMP_NUM_THREADS", &threads);
-            if (r == 0)
-                r = threads_from_env("SLURM_CPUS_PER_TASK", &threads);
-            if (r < 0) {
-                free(copts);
-                return PK_EXIT_USAGE;
-            }
-            if (r == 0)
-                threads = affinity_cpus();
+        else if (threads == 0 && r > 0)
+            threads = env_threads;
+        else if (threads == 0)   /* nobody asked: what the CPUs and the runtime allow */
+            threads = affinity_cpus() < omp_get_thread_limit() ? affinity_cpus() : omp_get_thread_limit();
+        /* the team must be exactly what the report will say */
+        omp_set_dynamic(0);
+        if (threads > omp_get_thread_limit()) {
+            free(copts);
+            return pk_usage_error("%d threads asked for (--threads, OMP_NUM_THREADS), but the OpenMP runtime allows at most %d (OMP_THREAD_LIMIT)",
+                                  threads, omp_get_thread_limit());
         }
     } else {
         threads = 1;
         mode = PK_MODE_SERIAL;
+    }
+    /* where the results go is checked before the work, not found unwritable after it */
+    if (cli.results_path) {
+        int bad = pk_is_root() && pk_append_check(cli.results_path) != 0;
+        rc = pk_agree(bad ? PK_EXIT_USAGE : 0, "--results %s: cannot append: %s", cli.results_path,
+                      pk_outfile_strerror(errno));
+        if (rc) {
+            free(copts);
+            return rc;
+        }
     }
     cli.exec.mode = mode;
     cli.exec.threads = threads;

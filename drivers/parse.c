@@ -105,12 +105,74 @@ int pk_parse_u64(const char *s, uint64_t *out, const char **why)
         return -1;
     }
     uint64_t p;
+    if (a == 0 || base == 0) {   /* 0e999999999999999999999, 0^N, 0**N: zero (0^0 = 1) */
+        *out = (a == 0 || b > 0 || overflow) ? 0 : 1;
+        return 0;
+    }
+    if (base == 1) {             /* 1^N = 1, whatever N */
+        *out = a;
+        return 0;
+    }
     if (overflow || pow_u64(base, b, &p) != 0 || (p && a > UINT64_MAX / p)) {
         *why = "too large (the largest is 18446744073709551615)";
         return -1;
     }
     *out = a * p;
     return 0;
+}
+
+/* OMP_NUM_THREADS as the OpenMP runtime reads it (libgomp's rules): a comma-separated list
+ * of positive decimal integers, each with optional white space around it and an optional
+ * '+'; the first entry is the outer level. No exponents, underscores or hex: a value the
+ * runtime rejects must not start 10 threads here. */
+int pk_parse_omp_threads(const char *s, uint64_t max, uint64_t *first, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    if (!s) {
+        *why = "empty";
+        return -1;
+    }
+    int entry = 0;
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == '+')
+            s++;
+        if (!isdigit((unsigned char)*s)) {
+            *why = *s == '-' ? "negative" : *s ? "not a positive integer" : "empty";
+            return -1;
+        }
+        uint64_t v = 0;
+        int big = 0;
+        while (isdigit((unsigned char)*s)) {
+            unsigned d = (unsigned)(*s++ - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                big = 1;
+            else
+                v = v * 10 + d;
+        }
+        if (v == 0 && !big) {
+            *why = "zero";
+            return -1;
+        }
+        if (big || v > max) {
+            *why = "too large";
+            return -1;
+        }
+        if (entry++ == 0 && first)
+            *first = v;
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == 0)
+            return 0;
+        if (*s != ',') {
+            *why = "not a positive integer";
+            return -1;
+        }
+        s++;
+    }
 }
 
 int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t *out)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mpi_env.h"
+#include "outfile.h"
 #include "report.h"
 
 /* Stable CSV columns: scripts and plots depend on these names and this order. */
@@ -267,33 +268,6 @@ static void print_text(json_object *o, const pk_record *r)
 
 /* ---- emit ------------------------------------------------------------------------ */
 
-int pk_append_locked(const char *path, const char *header, const char *line)
-{
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int rc = 0;
-    if (flock(fd, LOCK_EX) != 0) {
-        close(fd);
-        return -1;
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0)
-        rc = -1;
-    if (rc == 0 && sb.st_size == 0 && header) {
-        size_t n = strlen(header);
-        if (write(fd, header, n) != (ssize_t)n)
-            rc = -1;
-    }
-    size_t n = strlen(line);
-    if (rc == 0 && write(fd, line, n) != (ssize_t)n)
-        rc = -1;
-    flock(fd, LOCK_UN);
-    if (close(fd) != 0)
-        rc = -1;
-    return rc;
-}
-
 int pk_report_emit(const pk_cli *cli, const pk_record *r)
 {
     if (!pk_is_root())
@@ -321,7 +295,7 @@ int pk_report_emit(const pk_cli *cli, const pk_record *r)
     if (cli->results_path) {
         char *row = csv_row(o), *h = csv_header();
         if (pk_append_locked(cli->results_path, h, row) != 0) {
-            pk_runtime_error("--results %s: cannot append: %s", cli->results_path, strerror(errno));
+            pk_runtime_error("--results %s: cannot append: %s", cli->results_path, pk_outfile_strerror(errno));
             rc = 1;
         }
         free(row);

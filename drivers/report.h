@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "backend.h"
 #include "pk_kernel.h"
+#include "outfile.h"
 
 typedef struct pk_record {
     const char *kernel;
@@ -42,9 +43,6 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
  * Returns 0, or 1 when the results file could not be written. */
 int pk_report_emit(const pk_cli *cli, const pk_record *r);
 
-/* Append one line to a file with an exclusive lock, writing `header` first when the file is
- * new or empty; never interleaves with other writers. */
-int pk_append_locked(const char *path, const char *header, const char *line);
 
 /* Provenance as a JSON object (host, cpu, cores, compiler, flags, version, git_commit,
  * omp_env, timestamp, mpi, slurm_*); caller owns it. */

@@ -1,0 +1,314 @@
+/* Files written for the user: whole or not at all (see outfile.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "outfile.h"
+
+#define TMP_PREFIX ".parkit-tmp."
+
+/* ---- following the name to the real target -------------------------------------- */
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* The file `path` leads to after every symlink (up to 40, like the kernel); the name itself
+ * when it does not exist yet.  NULL with errno. */
+static char *resolve(const char *path)
+{
+    char *p = strdup(path);
+    for (int hops = 0; p; hops++) {
+        struct stat sb;
+        if (lstat(p, &sb) != 0 || !S_ISLNK(sb.st_mode))
+            return p;   /* a new name, or the real file */
+        if (hops == 40) {
+            free(p);
+            errno = ELOOP;
+            return NULL;
+        }
+        char link[PATH_MAX];
+        ssize_t n = readlink(p, link, sizeof link - 1);
+        if (n < 0) {
+            free(p);
+            return NULL;
+        }
+        link[n] = 0;
+        char *next;
+        if (link[0] == '/') {
+            next = strdup(link);
+        } else {   /* relative to the folder holding the link */
+            char *d = dir_of(p);
+            next = d && asprintf(&next, "%s/%s", d, link) >= 0 ? next : NULL;
+            free(d);
+        }
+        free(p);
+        p = next;
+    }
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* ---- temporaries: locked while in use, removed on signals and by later runs ------- */
+
+static char signal_tmp[PATH_MAX];   /* the temporary to remove if a signal ends the run */
+
+static void on_signal(int sig)
+{
+    if (signal_tmp[0])
+        unlink(signal_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_signals(const char *tmp)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    snprintf(signal_tmp, sizeof signal_tmp, "%s", tmp ? tmp : "");
+    for (size_t i = 0; tmp && i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa = {.sa_handler = on_signal};
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);   /* a signal the user ignores stays ignored */
+    }
+}
+
+/* Remove the temporaries of runs that died (kill -9, a power cut) in dir: a live run holds
+ * an exclusive lock on its own, so a temporary whose lock can be taken is abandoned. */
+static void sweep_dead(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, TMP_PREFIX, sizeof TMP_PREFIX - 1) != 0)
+            continue;
+        int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+            fstatat(dfd, e->d_name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            unlinkat(dfd, e->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* ---- --output ----------------------------------------------------------------------- */
+
+int pk_outfile_open(pk_outfile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->target = resolve(path);
+    if (!f->target)
+        return -1;
+    struct stat sb;
+    int exists = stat(f->target, &sb) == 0;
+    if (!exists && errno != ENOENT)
+        goto fail;
+    if (exists && S_ISDIR(sb.st_mode)) {
+        errno = EISDIR;
+        goto fail;
+    }
+    if (exists && !S_ISREG(sb.st_mode)) {
+        /* a device or a FIFO: write through.  O_NONBLOCK so a FIFO nobody reads is an error
+         * (ENXIO), not a hang; then back to blocking writes. */
+        f->fd = open(f->target, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (f->fd < 0)
+            goto fail;
+        int fl = fcntl(f->fd, F_GETFL);
+        if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+            goto fail;
+        return 0;
+    }
+    char *dir = dir_of(f->target);
+    if (!dir)
+        goto fail;
+    sweep_dead(dir);
+    if (asprintf(&f->tmp, "%s/" TMP_PREFIX "XXXXXX", dir) < 0)
+        f->tmp = NULL;
+    free(dir);
+    if (!f->tmp)
+        goto fail;
+    f->fd = mkostemp(f->tmp, O_CLOEXEC);
+    if (f->fd < 0) {
+        free(f->tmp);
+        f->tmp = NULL;
+        goto fail;
+    }
+    flock(f->fd, LOCK_EX);   /* ours until commit: sweep_dead leaves it alone */
+    /* the file keeps the old one's permissions, or gets the usual 0666 less the umask */
+    mode_t mode;
+    if (exists) {
+        mode = sb.st_mode & 07777;
+    } else {
+        mode_t um = umask(0);
+        umask(um);
+        mode = 0666 & ~um;
+    }
+    if (fchmod(f->fd, mode) != 0)
+        goto fail;
+    guard_signals(f->tmp);
+    return 0;
+fail:;
+    int e = errno;
+    pk_outfile_abort(f);
+    errno = e;
+    return -1;
+}
+
+int pk_outfile_write(pk_outfile *f, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(f->fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int pk_outfile_commit(pk_outfile *f)
+{
+    int ok;
+    if (!f->tmp) {   /* a device: nothing to rename */
+        ok = close(f->fd) == 0;
+        f->fd = -1;
+    } else {
+        ok = fsync(f->fd) == 0;
+        int e = errno;
+        ok = ok && rename(f->tmp, f->target) == 0;
+        if (ok) {
+            free(f->tmp);
+            f->tmp = NULL;
+        } else {
+            errno = e ? e : errno;
+        }
+    }
+    int e = errno;
+    pk_outfile_abort(f);
+    errno = e;
+    return ok ? 0 : -1;
+}
+
+void pk_outfile_abort(pk_outfile *f)
+{
+    if (f->tmp)
+        unlink(f->tmp);
+    if (f->fd >= 0)
+        close(f->fd);
+    guard_signals(NULL);
+    free(f->tmp);
+    free(f->target);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+}
+
+/* ---- --results ---------------------------------------------------------------------- */
+
+/* Open for appending; a FIFO nobody reads is an error, not a hang. */
+static int open_append(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    int fl = fcntl(fd, F_GETFL);
+    if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode) || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int pk_append_check(const char *path)
+{
+    int fd = open_append(path);
+    return fd < 0 ? -1 : close(fd);
+}
+
+int pk_append_locked(const char *path, const char *header, const char *line)
+{
+    int fd = open_append(path);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    struct stat sb;
+    int rc = fstat(fd, &sb);
+    char *all = NULL;
+    int n = rc == 0 ? asprintf(&all, "%s%s", sb.st_size == 0 && header ? header : "", line) : -1;
+    if (n < 0) {
+        rc = -1;
+    } else {
+        /* the whole unit, or nothing: whatever part of it landed is cut away on failure */
+        size_t off = 0;
+        int e = 0;
+        while (off < (size_t)n) {
+            ssize_t w = write(fd, all + off, (size_t)n - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                e = w < 0 ? errno : ENOSPC;
+                break;
+            }
+            off += (size_t)w;
+        }
+        if (off < (size_t)n) {
+            struct stat now;
+            if (S_ISREG(sb.st_mode) && fstat(fd, &now) == 0 && now.st_size > sb.st_size)
+                (void)!ftruncate(fd, sb.st_size);
+            errno = e;
+            rc = -1;
+        }
+    }
+    free(all);
+    int e = errno;
+    flock(fd, LOCK_UN);
+    if (close(fd) != 0 && rc == 0) {
+        e = errno;
+        rc = -1;
+    }
+    errno = e;
+    return rc;
+}
+
+const char *pk_outfile_strerror(int e)
+{
+    return e == ENXIO ? "nobody is reading it (a FIFO or socket with no reader)" : strerror(e);
+}
