@@ -62,6 +62,8 @@ int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * middle, keeping its start (what) and end (why). */
 #define PK_MSG_MAX 1024
 void pk_msg_fit(char *dst, size_t cap, const char *src);
+/* "parkit: MSG" on stderr from this process, fitted to one line (no rank check). */
+void pk_print_error(const char *msg);
 
 /* Number parsing: 1000000, 1e9, 10^9, 2**32, 1_000_000. Returns 0, or -1 with *why set
  * to a short explanation ("not a number", "negative", "not an integer", "too large"). */

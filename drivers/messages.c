@@ -28,18 +28,23 @@ void pk_msg_fit(char *dst, size_t cap, const char *src)
     dst[head + sizeof gap - 1 + tail] = 0;
 }
 
-static void vmsg(const char *fmt, va_list ap)
+void pk_print_error(const char *msg)
 {
-    char *full = NULL;
     char line[PK_MSG_MAX];
-    if (vasprintf(&full, fmt, ap) < 0)
-        full = NULL;
-    pk_msg_fit(line, sizeof line, full ? full : fmt);
+    pk_msg_fit(line, sizeof line, msg);
     for (char *p = line; *p; p++)   /* one line, whatever the echoed value held */
         if (*p == '\n' || *p == '\r')
             *p = ' ';
     fprintf(stderr, "parkit: %s\n", line);
     fflush(stderr);
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+    char *full = NULL;
+    if (vasprintf(&full, fmt, ap) < 0)
+        full = NULL;
+    pk_print_error(full ? full : fmt);
     free(full);
 }
 

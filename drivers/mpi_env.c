@@ -68,31 +68,6 @@ void pk_mpi_finalize(void)
 int pk_mpi_rank(void) { return active ? rank : pk_launcher_rank(); }
 int pk_mpi_size(void) { return size; }
 
-static atomic_flag aborting = ATOMIC_FLAG_INIT;
-
-void pk_mpi_abort(int code, const char *fmt, ...)
-{
-    if (atomic_flag_test_and_set(&aborting))   /* another thread is already ending the job */
-        for (;;)
-            pause();
-    char *full = NULL, msg[PK_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&full, fmt, ap) < 0)
-        full = NULL;
-    va_end(ap);
-    pk_msg_fit(msg, sizeof msg, full ? full : fmt);
-    free(full);
-    if (active && size > 1)
-        fprintf(stderr, "parkit: rank %d: %s\n", rank, msg);
-    else
-        fprintf(stderr, "parkit: %s\n", msg);
-    fflush(stderr);
-    if (active && size > 1)
-        MPI_Abort(MPI_COMM_WORLD, code);
-    _exit(code);
-}
-
 const char *pk_mpi_library(void)
 {
     static char buf[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -113,8 +88,8 @@ void pk_mpi_barrier(void)
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
     if (!active) {
-        if (local_code && local_msg)
-            fprintf(stderr, "parkit: %s\n", local_msg);
+        if (local_code && local_msg && *local_msg)
+            pk_print_error(local_msg);
         return local_code;
     }
     /* lowest failing rank, or size when none failed */
@@ -171,26 +146,35 @@ int pk_mpi_active(void) { return 0; }
 void pk_mpi_finalize(void) {}
 int pk_mpi_rank(void) { return pk_launcher_rank(); }
 int pk_mpi_size(void) { return 1; }
-void pk_mpi_abort(int code, const char *fmt, ...)
-{
-    static atomic_flag once = ATOMIC_FLAG_INIT;
-    if (atomic_flag_test_and_set(&once))
-        for (;;)
-            pause();
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("parkit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    _exit(code);
-}
 const char *pk_mpi_library(void) { return "none"; }
 void pk_mpi_barrier(void) {}
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
-    if (local_code && local_msg)
-        fprintf(stderr, "parkit: %s\n", local_msg);
+    if (local_code && local_msg && *local_msg)
+        pk_print_error(local_msg);
     return local_code;
 }
 #endif
+
+void pk_mpi_abort(int code, const char *fmt, ...)
+{
+    static atomic_flag once = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&once))   /* another thread is already ending the job */
+        for (;;)
+            pause();
+    char *msg = NULL, *line = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    int many = pk_mpi_active() && pk_mpi_size() > 1;
+    if (many && asprintf(&line, "rank %d: %s", pk_mpi_rank(), msg ? msg : fmt) < 0)
+        line = NULL;
+    pk_print_error(line ? line : msg ? msg : fmt);
+#ifdef PK_HAVE_MPI
+    if (many)
+        MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+    _exit(code);
+}
