@@ -138,7 +138,7 @@ static void pk_preinit(int argc, char **argv, char **envp)
         if (strncmp(*e, name, sizeof name - 1) != 0)
             continue;
         const char *v = *e + sizeof name - 1;
-        if (pk_parse_omp_threads(v, UINT64_MAX, NULL, NULL) == 0)
+        if (pk_parse_omp_threads(v, INT64_MAX, NULL, NULL) == 0)   /* libgomp: up to LONG_MAX */
             return;
         invalid_omp_num_threads = v;
         do
