@@ -413,11 +413,13 @@ int main(int argc, char **argv)
         return pk_usage_error("missing command (one of: %s; parkit --help explains them)", list);
     }
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+        if (pk_is_root())   /* once per job under mpirun */
+            usage(stdout);
         return PK_EXIT_OK;
     }
     if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-        printf("parkit %s (git %s)\n", PK_VERSION, pk_git_commit());
+        if (pk_is_root())
+            printf("parkit %s (git %s)\n", PK_VERSION, pk_git_commit());
         return PK_EXIT_OK;
     }
     const pk_command *cmd = NULL;
