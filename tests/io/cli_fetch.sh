@@ -43,6 +43,8 @@ same_file() {
 requests() { grep -c " $1 " "$W/server.log"; }   # how many requests the server saw for a path
 log_lines() { wc -l <"$W/server.log"; }
 no_tmp() { ! ls -A "$1" | grep -q '\.pkpart$'; }
+# tmp_of DIR NAME: the temporary file(s) of NAME in DIR (".NAME.TAG.pkpart"), one a line.
+tmp_of() { ls -A "$1" 2>/dev/null | grep -E "^\.$(printf '%s' "$2" | sed 's/[.[\*^$]/\\&/g')\.p[0-9a-f]+-[0-9a-f]{8}\.pkpart\$" | sed "s|^|$1/|"; }
 elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # ---------------------------------------------------------------- byte-exact in every mode
@@ -197,7 +199,7 @@ kill_midway() {
     pid=$!
     SZ=0
     for i in $(seq 100); do
-        SZ=$(stat -c %s "$d/.$name.pkpart" 2>/dev/null || echo 0)
+        SZ=$(stat -c %s "$(tmp_of "$d" "$name" | head -1)" 2>/dev/null || echo 0)
         [ "$SZ" -gt 300000 ] && break
         sleep 0.05
     done
@@ -238,7 +240,7 @@ changed_case() {   # NAME MODE QUERY1 QUERY2 WANT_RETRIES
     local path="/f/changed/$name.bin" size=3000000
     kill_midway "$d" "$name.bin" "$mode" "$B$path?size=$size&rate=1500000&$q1"
     sz=$SZ
-    v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$d/.$name.bin.pkpart" 2>/dev/null)
+    v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$(tmp_of "$d" "$name.bin" | head -1)" 2>/dev/null)
     checkx "$name: killed mid-download ($sz bytes), validator '$v' kept with it" '[ "$sz" -gt 0 ] && [ -n "$v" ]'
     run "$B$path?size=$size&$q2" -o "$d" --mode "$mode"
     check "$name: rerun exit 0" [ $RC -eq 0 ]
