@@ -129,3 +129,33 @@ int pk_mpi_agree(int local_code, const char *local_msg)
     return local_code;
 }
 #endif
+
+/* ---- the launcher's view, for commands that do not initialise MPI (fetch) ---- */
+
+/* The first of `vars` set to a non-negative integer, or -1. */
+static int env_int(const char *const *vars)
+{
+    for (int i = 0; vars[i]; i++) {
+        const char *v = getenv(vars[i]);
+        char *end;
+        if (!v || !*v)
+            continue;
+        long x = strtol(v, &end, 10);
+        if (*end == '\0' && x >= 0 && x <= 1 << 24)
+            return (int)x;
+    }
+    return -1;
+}
+
+int pk_launch_rank(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL };
+    return pk_mpi_launched() ? env_int(vars) : -1;
+}
+
+int pk_launch_size(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS",
+                                        "SLURM_NTASKS", NULL };
+    return pk_mpi_launched() ? env_int(vars) : -1;
+}

@@ -21,4 +21,8 @@ int pk_mpi_agree(int local_code, const char *local_msg);
 /* Gather `len` bytes from every rank into *all (rank order) on rank 0; *all is malloc'd
  * (on every rank; only rank 0's holds everything). Equal len on every rank. */
 int pk_mpi_gather_lines(const char *mine, size_t len, char **all);
+/* Rank and size as mpirun / srun announce them in the environment, for a process that has
+ * not initialised MPI: -1 when not launched so (or not announced). */
+int pk_launch_rank(void);
+int pk_launch_size(void);
 #endif

@@ -50,6 +50,8 @@ void pk_fetch_opts_default(pk_fetch_opts *o)
     o->retries = 3;
     o->connect_timeout_ms = 10000;
     o->stall_timeout_ms = 30000;
+    o->min_speed = 1024;
+    o->min_speed_time_ms = 30000;
     o->max_redirs = 10;
     o->retry_base_s = 0.5;
     o->retry_max_s = 30.0;
@@ -104,6 +106,9 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
         snprintf(err, errsz, "out of memory");
         return PK_FETCH_EFAIL;
     }
+    /* Long paths are shown cut in the middle: the reason at the end is never lost. */
+    char shown[120], shown2[120];
+    pk_fetch_show(dir, shown, sizeof shown);
     /* mkdir -p: create each missing component. */
     for (size_t i = 1; i <= len; i++) {
         if (p[i] != '/' && p[i] != '\0')
@@ -111,8 +116,8 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
         char c = p[i];
         p[i] = '\0';
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errsz, "-o %s: cannot create directory \"%s\": %s", dir, p,
-                     strerror(errno));
+            snprintf(err, errsz, "-o %s: cannot create directory \"%s\": %s", shown,
+                     pk_fetch_show(p, shown2, sizeof shown2), strerror(errno));
             free(p);
             return PK_FETCH_EINPUT;
         }
@@ -121,14 +126,14 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
     free(p);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errsz, "-o %s: not a usable directory: %s", dir, strerror(errno));
+        snprintf(err, errsz, "-o %s: not a usable directory: %s", shown, strerror(errno));
         return PK_FETCH_EINPUT;
     }
     char probe[64];
     snprintf(probe, sizeof probe, ".pkprobe.%ld", (long)getpid());
     int pf = openat(fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (pf < 0) {
-        snprintf(err, errsz, "-o %s: cannot write in this directory: %s", dir, strerror(errno));
+        snprintf(err, errsz, "-o %s: cannot write in this directory: %s", shown, strerror(errno));
         close(fd);
         return PK_FETCH_EINPUT;
     }
@@ -1521,7 +1526,9 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
     sh->res = res;
     sh->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sh->dirfd < 0) {
-        snprintf(err, errsz, "%s: cannot open directory: %s", dir, strerror(errno));
+        char shown[120];
+        snprintf(err, errsz, "%s: cannot open directory: %s", pk_fetch_show(dir, shown, sizeof shown),
+                 strerror(errno));
         free(sh);
         return PK_FETCH_EINPUT;
     }
