@@ -228,13 +228,11 @@ static int read_list(const char *path, pk_fetch_list *l, char *err, size_t errsz
                 rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
             break;
         }
+        /* Bytes past the limit are not looked at: the error names the line they are on. */
+        int over = total + (uint64_t)n > PK_FETCH_LIST_BYTES_MAX;
+        if (over)
+            n = (ssize_t)(PK_FETCH_LIST_BYTES_MAX - total);
         total += (uint64_t)n;
-        if (total > PK_FETCH_LIST_BYTES_MAX) {
-            snprintf(err, errsz, "%s:%u: the list is longer than %u MiB (the most a LIST takes)",
-                     is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_BYTES_MAX >> 20);
-            rc = PK_FETCH_EINPUT;
-            break;
-        }
         for (ssize_t i = 0; i < n && rc == PK_FETCH_OK;) {
             const char *nl = memchr(buf + i, '\n', (size_t)(n - i));
             size_t k = nl ? (size_t)(nl - (buf + i)) : (size_t)(n - i);
@@ -247,6 +245,11 @@ static int read_list(const char *path, pk_fetch_list *l, char *err, size_t errsz
                 len = 0;
                 i++;   /* past the newline */
             }
+        }
+        if (rc == PK_FETCH_OK && over) {
+            snprintf(err, errsz, "%s:%u: the list is longer than %u MiB (the most a LIST takes)",
+                     is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_BYTES_MAX >> 20);
+            rc = PK_FETCH_EINPUT;
         }
     }
     free(line);

@@ -371,7 +371,7 @@ static int tmp_of_item(const char *tmp, const char *name)
     size_t tl = len - 1 - nl - sl;
     if (tl == 0)
         return 1;
-    if (tl < 1 + 3 + 9 || tag[0] != '.' || tag[1] != 'p')
+    if (tl < 1 + 2 + 9 || tag[0] != '.' || tag[1] != 'p')
         return 0;
     size_t i = 2, digits = 0;
     while (i < tl && isxdigit((unsigned char)tag[i]) && !isupper((unsigned char)tag[i]))
@@ -539,8 +539,9 @@ static int open_tmp(xfer *x)
 static void store_validator(xfer *x)
 {
     /* A weak ETag says two bodies are equivalent, not identical: never a validator for a
-     * range (RFC 9110 13.1.5). */
-    const char *v = x->etag[0] == '"' ? x->etag : x->lastmod;
+     * range (RFC 9110 13.1.5).  Recorded only when there is nothing better, so that a later
+     * run knows the partial file cannot be continued (attempt_begin). */
+    const char *v = x->etag[0] == '"' ? x->etag : x->lastmod[0] ? x->lastmod : x->etag;
     x->v_pending = 0;
     if (v[0])
         fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);
@@ -622,7 +623,7 @@ static int begin_body(xfer *x)
         if (had)
             store_validator(x);
         else
-            x->v_pending = x->etag[0] == '"' || x->lastmod[0] || x->total >= 0;
+            x->v_pending = x->etag[0] || x->lastmod[0] || x->total >= 0;
     }
     /* A fresh descriptor starts at 0; only a continued file needs positioning. */
     if (lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
@@ -991,13 +992,21 @@ static int attempt_begin(xfer *x)
     curl_slist_free_all(x->hdrs);
     x->hdrs = NULL;
     if (x->offset > 0) {
-        snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
-        range = x->range;
         /* The version the partial file belongs to: the server sends the rest only if it
          * still has that version, else the whole new one. */
         ssize_t k = fgetxattr(x->lockfd, PK_FETCH_XATTR, x->sent_v, sizeof x->sent_v - 1);
         x->sent_v[k > 0 ? k : 0] = '\0';
-        if (x->sent_v[0] && !strpbrk(x->sent_v, "\r\n") && strncmp(x->sent_v, "W/", 2) != 0) {
+        if (strncmp(x->sent_v, "W/", 2) == 0) {
+            /* Only a weak ETag named it: no version to continue safely, start again. */
+            tmp_restart(x);
+            x->offset = 0;
+            x->sent_v[0] = '\0';
+        }
+    }
+    if (x->offset > 0) {
+        snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
+        range = x->range;
+        if (x->sent_v[0] && !strpbrk(x->sent_v, "\r\n")) {
             char h[sizeof x->sent_v + 16];
             snprintf(h, sizeof h, "If-Range: %s", x->sent_v);
             if (!(x->hdrs = curl_slist_append(NULL, h)))
