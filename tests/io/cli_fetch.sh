@@ -43,8 +43,9 @@ same_file() {
 requests() { grep -c " $1 " "$W/server.log"; }   # how many requests the server saw for a path
 log_lines() { wc -l <"$W/server.log"; }
 no_tmp() { ! ls -A "$1" | grep -q '\.pkpart$'; }
-# tmp_of DIR NAME: the temporary file(s) of NAME in DIR (".NAME.TAG.pkpart"), one a line.
-tmp_of() { ls -A "$1" 2>/dev/null | grep -E "^\.$(printf '%s' "$2" | sed 's/[.[\*^$]/\\&/g')\.p[0-9a-f]+-[0-9a-f]{8}\.pkpart\$" | sed "s|^|$1/|"; }
+# tmp_of DIR NAME: the temporary file(s) of NAME in DIR (".NAME.TAG.pkpart", a run's own;
+# ".NAME.pkpart" from older versions), one a line.
+tmp_of() { ls -A "$1" 2>/dev/null | grep -E "^\.$(printf '%s' "$2" | sed 's/[.[\*^$]/\\&/g')(\.p[0-9a-f]+-[0-9a-f]{8})?\.pkpart\$" | sed "s|^|$1/|"; }
 elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # ---------------------------------------------------------------- byte-exact in every mode
