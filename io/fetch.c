@@ -1,12 +1,13 @@
 /* The three download engines and the per-transfer logic they share.
  *
  * One transfer of one item goes through attempts.  Each attempt:
- *   attempt_begin  opens (or reopens) the temporary file ".NAME.pkpart" in DIR without
- *                  following symlinks and asks for the missing tail with a Range request
- *                  when the file already holds bytes -- with If-Range and the validator
- *                  (ETag or Last-Modified) the file was started with, kept in its extended
- *                  attribute PK_FETCH_XATTR, so a file changed on the server since then is
- *                  fetched whole instead of spliced;
+ *   attempt_begin  on the first, takes over the partial file a dead run left (".NAME.TAG.pkpart",
+ *                  not flock'ed by a live run; claim_partial) or names this run's own; asks
+ *                  for the missing tail with a Range request when the file already holds
+ *                  bytes -- with If-Range and the validator (strong ETag or Last-Modified) the
+ *                  file was started with, kept in its extended attribute PK_FETCH_XATTR, so a
+ *                  file changed on the server since then is fetched whole instead of spliced
+ *                  (a 206 naming another total size than PK_FETCH_XATTR_SIZE is caught too);
  *   (libcurl runs) on_header / on_write check the status and Content-Range before the
  *                  first body byte is stored, so an error page never lands in the file;
  *   attempt_end    classifies the outcome: verified complete -> renamed to NAME; transient

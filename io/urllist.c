@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curl/curl.h>
 #include "fetch.h"
 
@@ -79,19 +80,36 @@ int pk_fetch_url_check(const char *url, const char **why)
     return rc;
 }
 
-/* The user information of an authority ends at its last '@'; the password is what follows
- * its first ':'.  Without "://" (text that is not a URL) the part before the first '@' back
- * to the previous '/', '?' or '#' is taken as the user information. */
+/* For an http: or https: URL, where its authority begins as libcurl reads it: after the
+ * scheme's ':' and the slashes that follow (libcurl takes one or three as well as two).
+ * NULL for anything else. */
+static const char *http_authority(const char *url)
+{
+    size_t i;
+    if (strncasecmp(url, "http:", 5) == 0)
+        i = 5;
+    else if (strncasecmp(url, "https:", 6) == 0)
+        i = 6;
+    else
+        return NULL;
+    while (url[i] == '/' || url[i] == '\\')
+        i++;
+    return url + i;
+}
+
+/* In an http(s) URL the user information ends at the last '@' of the authority (libcurl and
+ * RFC 3986 agree whenever the URL is valid; the last one hides more when it is not); the
+ * password is what follows its first ':'.  In anything else (a bad URL in a message) the
+ * user information is taken to run from after the '/', '?' or '#' before the first '@' to
+ * the last '@' before the next of those. */
 char *pk_fetch_url_redacted(const char *url)
 {
     size_t len = strlen(url);
     char *out = malloc(len + 4);
     if (!out)
         return NULL;
-    const char *sep = strstr(url, "://");
-    const char *ui = NULL, *at = NULL;
-    if (sep) {
-        ui = sep + 3;
+    const char *ui = http_authority(url), *at = NULL;
+    if (ui) {
         size_t alen = strcspn(ui, "/?#");
         for (size_t i = alen; i-- > 0;)
             if (ui[i] == '@') {
@@ -102,6 +120,9 @@ char *pk_fetch_url_redacted(const char *url)
         ui = at;
         while (ui > url && !strchr("/?#", ui[-1]))
             ui--;
+        for (const char *p = at; *p && !strchr("/?#", *p); p++)
+            if (*p == '@')
+                at = p;
     }
     const char *colon = at ? memchr(ui, ':', (size_t)(at - ui)) : NULL;
     if (!colon) {

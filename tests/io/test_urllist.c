@@ -226,6 +226,10 @@ static void url_password_redacted(void **state)
         { "http://host:8080/p@x", "http://host:8080/p@x" },
         { "http//user:pass@host/x", "http//user:***@host/x" },
         { "user:pass@host", "user:***@host" },
+        { "http:/z:pw@h/x", "http:/z:***@h/x" },
+        { "http:///z:pw@h/x", "http:///z:***@h/x" },
+        { "ftp://u:p@x@h/", "ftp://u:***@h/" },
+        { "ftp://h/a:b@c", "ftp://h/a:***@c" },
         { "http://h/", "http://h/" },
         { "", "" },
     };
