@@ -73,6 +73,10 @@ int pk_parse_u64(const char *s, uint64_t *out, const char **why);
 int pk_parse_omp_threads(const char *s, uint64_t max, uint64_t *first, const char **why);
 /* Parse a positive count (>= 1, <= max) for option `what`, reporting usage errors itself. */
 int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t *out);
+/* Seconds for option `what`: digits with an optional fraction and exponent (5, 0.25, 1e-3);
+ * no sign, blanks, hex, inf or nan.  In [min, max], else a usage error naming the value and
+ * the bound (reported here; returns PK_EXIT_USAGE).  PK_EXIT_OK and *out otherwise. */
+int pk_parse_seconds(const char *what, const char *arg, double min, double max, double *out);
 
 int pk_is_root(void);       /* rank 0, or not under MPI */
 #endif

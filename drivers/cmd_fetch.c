@@ -1,22 +1,30 @@
 /* parkit fetch: argument handling and reporting for the download module (io/fetch.h).
  * The downloading itself (libcurl, threads, files) lives in io/. */
+#define _GNU_SOURCE   /* nftw */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include "cli.h"
 #include "fetch.h"
+#include "mpi_env.h"
 #include "report.h"
 
 enum {
     OPT_FMODE = 300, OPT_COMPARE, OPT_RETRIES, OPT_MAXSIZE, OPT_FORCE, OPT_CONNECT_TO,
     OPT_STALL_TO, OPT_MAXREDIRS, OPT_RETRY_DELAY, OPT_FPROGRESS, OPT_FNOPROGRESS,
+    OPT_MINSPEED, OPT_MINSPEED_TIME, OPT_MAXTIME, OPT_DEADLINE,
 };
 
 typedef struct fetch_opts {
@@ -41,12 +49,17 @@ static const struct option fetch_options[] = {
     {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
     {"progress", no_argument, NULL, OPT_FPROGRESS},
     {"no-progress", no_argument, NULL, OPT_FNOPROGRESS},
+    {"min-speed", required_argument, NULL, OPT_MINSPEED},
+    {"min-speed-time", required_argument, NULL, OPT_MINSPEED_TIME},
+    {"max-time", required_argument, NULL, OPT_MAXTIME},
+    {"deadline", required_argument, NULL, OPT_DEADLINE},
     {0, 0, 0, 0},
 };
 
 static const char fetch_help[] =
     "  -i, --input LIST         URLs, one per line, optionally followed by an output name;\n"
-    "                           blank lines and # comments skipped; - reads stdin\n"
+    "                           blank lines and # comments skipped; - reads stdin (at most\n"
+    "                           16384 bytes a line, 1000000 URLs, 256 MiB)\n"
     "  -o, --output DIR         download into DIR (created when missing; default .)\n"
     "      --mode M             seq | pool | multi (default multi)\n"
     "  -j, --jobs N             pool threads / multi transfers in flight (default 8)\n"
@@ -58,6 +71,14 @@ static const char fetch_help[] =
     "      --force              download again files that already exist (default: skip them)\n"
     "      --connect-timeout S  seconds to connect (default 10)\n"
     "      --stall-timeout S    fail a transfer receiving nothing for S seconds (default 30)\n"
+    "      --min-speed B        fail a transfer slower than B bytes/s over --min-speed-time\n"
+    "                           (suffix k, M, G; default 1k; 0: no limit)\n"
+    "      --min-speed-time S   the window of --min-speed in seconds (default 30)\n"
+    "      --max-time S         give up on a URL after S seconds, its retries included\n"
+    "                           (default: no limit)\n"
+    "      --deadline S         stop the whole run after S seconds: what is unfinished\n"
+    "                           fails (default: no limit)\n"
+    "                           (every S: digits, optional fraction and exponent; 0.001 to 86400)\n"
     "      --max-redirs N       redirects followed at most (default 10)\n"
     "      --progress, --no-progress   progress on stderr (default: when stderr is a terminal)\n";
 
@@ -69,19 +90,19 @@ static void fetch_defaults(void *p)
     o->progress = -1;
 }
 
-/* Seconds as a decimal number > 0 (at most a day). */
-static int parse_seconds(const char *what, const char *arg, double *out)
+/* Seconds for a time option: 1 ms to a day (pk_parse_seconds), as milliseconds. */
+static int parse_ms(const char *what, const char *arg, long *ms)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v > 0) || v > 86400)
-        return pk_usage_error("%s: expected seconds (a number > 0, at most 86400), got \"%s\"", what, arg);
-    *out = v;
+    double d;
+    if (pk_parse_seconds(what, arg, 0.001, 86400, &d) != PK_EXIT_OK)
+        return PK_EXIT_USAGE;
+    long v = (long)(d * 1000.0 + 0.5);
+    *ms = v < 1 ? 1 : v;
     return PK_EXIT_OK;
 }
 
-static int parse_size(const char *arg, int64_t *out)
+/* A size in bytes with an optional k/M/G suffix (powers of 1024), from `min` to 2^50. */
+static int parse_size(const char *what, const char *arg, uint64_t min, int64_t *out)
 {
     char buf[64];
     size_t len = strlen(arg);
@@ -99,12 +120,15 @@ static int parse_size(const char *arg, int64_t *out)
             buf[len - 1] = '\0';
         uint64_t v;
         const char *why;
-        if (buf[0] && pk_parse_u64(buf, &v, &why) == 0 && v > 0 && v <= (UINT64_C(1) << 50) / mult) {
+        if (buf[0] && pk_parse_u64(buf, &v, &why) == 0 && v * mult >= min &&
+            v <= (UINT64_C(1) << 50) / mult) {
             *out = (int64_t)(v * mult);
             return PK_EXIT_OK;
         }
     }
-    return pk_usage_error("--max-filesize: expected a positive size in bytes (e.g. 1000000, 10M), got \"%s\"", arg);
+    char shown[120];
+    return pk_usage_error("%s: expected a %s in bytes (e.g. 1000000, 10M), got \"%s\"", what,
+                          min ? "positive size" : "size", pk_fetch_show(arg, shown, sizeof shown));
 }
 
 static int fetch_option(void *p, int val, const char *arg)
@@ -148,19 +172,15 @@ static int fetch_option(void *p, int val, const char *arg)
             return pk_usage_error("--max-redirs: expected an integer from 0 to 100, got \"%s\"", arg);
         o->f.max_redirs = (long)v;
         return PK_EXIT_OK;
-    case OPT_MAXSIZE: return parse_size(arg, &o->f.max_filesize);
-    case OPT_CONNECT_TO:
-        if (parse_seconds("--connect-timeout", arg, &d) != PK_EXIT_OK)
-            return PK_EXIT_USAGE;
-        o->f.connect_timeout_ms = (long)(d * 1000 + 0.5);
-        return PK_EXIT_OK;
-    case OPT_STALL_TO:
-        if (parse_seconds("--stall-timeout", arg, &d) != PK_EXIT_OK)
-            return PK_EXIT_USAGE;
-        o->f.stall_timeout_ms = (long)(d * 1000 + 0.5);
-        return PK_EXIT_OK;
+    case OPT_MAXSIZE: return parse_size("--max-filesize", arg, 1, &o->f.max_filesize);
+    case OPT_MINSPEED: return parse_size("--min-speed", arg, 0, &o->f.min_speed);
+    case OPT_CONNECT_TO: return parse_ms("--connect-timeout", arg, &o->f.connect_timeout_ms);
+    case OPT_STALL_TO: return parse_ms("--stall-timeout", arg, &o->f.stall_timeout_ms);
+    case OPT_MINSPEED_TIME: return parse_ms("--min-speed-time", arg, &o->f.min_speed_time_ms);
+    case OPT_MAXTIME: return parse_ms("--max-time", arg, &o->f.max_time_ms);
+    case OPT_DEADLINE: return parse_ms("--deadline", arg, &o->f.deadline_ms);
     case OPT_RETRY_DELAY:
-        if (parse_seconds("--retry-delay", arg, &d) != PK_EXIT_OK)
+        if (pk_parse_seconds("--retry-delay", arg, 0.001, 86400, &d) != PK_EXIT_OK)
             return PK_EXIT_USAGE;
         o->f.retry_base_s = d;
         return PK_EXIT_OK;
@@ -168,32 +188,74 @@ static int fetch_option(void *p, int val, const char *arg)
     }
 }
 
-/* Parse LIST ("-" = stdin) line by line into l.  PK_FETCH_OK, or an error in err (an
- * unreadable file is PK_FETCH_EINPUT). */
+/* Parse LIST ("-" = stdin) line by line into l, never holding more than one line
+ * (PK_FETCH_LINE_MAX bytes) of it, and reading at most PK_FETCH_LIST_BYTES_MAX bytes: an
+ * endless input (/dev/zero, `yes`) ends in an error naming the line, not in memory
+ * exhaustion.  PK_FETCH_OK, or an error in err (an unreadable file is PK_FETCH_EINPUT). */
 static int read_list(const char *path, pk_fetch_list *l, char *err, size_t errsz)
 {
     int is_stdin = strcmp(path, "-") == 0;
+    char shown[120];
+    pk_fetch_show(path, shown, sizeof shown);
     const char *src = is_stdin ? "stdin" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    if (!f) {
-        snprintf(err, errsz, "-i %s: cannot read: %s", path, strerror(errno));
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "-i %s: cannot read: %s", shown, strerror(errno));
         return PK_FETCH_EINPUT;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    /* line: the current line (one byte more than the limit, so that an over-long line
+     * reaches the parser, which names it); buf: what one read brought. */
+    char *line = malloc(PK_FETCH_LINE_MAX + 1), *buf = malloc(65536);
+    size_t len = 0;
+    uint64_t total = 0;
     unsigned lineno = 0;
     int rc = PK_FETCH_OK;
-    errno = 0;
-    while (rc == PK_FETCH_OK && (n = getline(&line, &cap, f)) >= 0)
-        rc = pk_fetch_list_parse_line(l, line, (size_t)n, src, ++lineno, err, errsz);
-    if (rc == PK_FETCH_OK && ferror(f)) {
-        snprintf(err, errsz, "-i %s: cannot read: %s", path, strerror(errno ? errno : EIO));
-        rc = PK_FETCH_EINPUT;
+    if (!line || !buf) {
+        snprintf(err, errsz, "out of memory");
+        rc = PK_FETCH_EFAIL;
+    }
+    while (rc == PK_FETCH_OK) {
+        ssize_t n = read(fd, buf, 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errsz, "-i %s: cannot read: %s", shown, strerror(errno));
+            rc = PK_FETCH_EINPUT;
+            break;
+        }
+        if (n == 0) {   /* the last line may have no newline */
+            if (len > 0)
+                rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
+            break;
+        }
+        /* Bytes past the limit are not looked at: the error names the line they are on. */
+        int over = total + (uint64_t)n > PK_FETCH_LIST_BYTES_MAX;
+        if (over)
+            n = (ssize_t)(PK_FETCH_LIST_BYTES_MAX - total);
+        total += (uint64_t)n;
+        for (ssize_t i = 0; i < n && rc == PK_FETCH_OK;) {
+            const char *nl = memchr(buf + i, '\n', (size_t)(n - i));
+            size_t k = nl ? (size_t)(nl - (buf + i)) : (size_t)(n - i);
+            size_t room = PK_FETCH_LINE_MAX + 1 - len;
+            memcpy(line + len, buf + i, k < room ? k : room);
+            len += k < room ? k : room;
+            i += (ssize_t)k;
+            if (len > PK_FETCH_LINE_MAX || nl) {   /* a whole line, or one too long */
+                rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
+                len = 0;
+                i++;   /* past the newline */
+            }
+        }
+        if (rc == PK_FETCH_OK && over) {
+            snprintf(err, errsz, "%s:%u: the list is longer than %u MiB (the most a LIST takes)",
+                     is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_BYTES_MAX >> 20);
+            rc = PK_FETCH_EINPUT;
+        }
     }
     free(line);
+    free(buf);
     if (!is_stdin)
-        fclose(f);
+        close(fd);
     return rc;
 }
 
@@ -224,7 +286,9 @@ static json_object *run_json(const pk_cli *cli, const pk_fetch_list *l, const pk
         if (res[i].state != PK_ITEM_FAILED)
             continue;
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "url", json_object_new_string(l->v[i].url));
+        char *url = pk_fetch_url_redacted(l->v[i].url);   /* no password in any output */
+        json_object_object_add(e, "url", json_object_new_string(url ? url : "(out of memory)"));
+        free(url);
         json_object_object_add(e, "name", json_object_new_string(l->v[i].name));
         json_object_object_add(e, "reason", json_object_new_string(res[i].why ? res[i].why : "unknown"));
         json_object_array_add(fails, e);
@@ -348,8 +412,10 @@ static int emit(const pk_cli *cli, json_object **rows, int n, int table)
         char *h = csv_line(NULL);
         for (int i = 0; i < n && rc == PK_EXIT_OK; i++) {
             char *r = csv_line(rows[i]);
+            char shown[120];
             if (!h || !r || pk_append_locked(cli->results_path, h, r) != 0)
-                rc = pk_runtime_error("--results %s: cannot append: %s", cli->results_path,
+                rc = pk_runtime_error("--results %s: cannot append: %s",
+                                      pk_fetch_show(cli->results_path, shown, sizeof shown),
                                       strerror(errno));
             free(r);
         }
@@ -373,6 +439,71 @@ static int emit(const pk_cli *cli, json_object **rows, int n, int table)
     return rc;
 }
 
+/* --compare and signals: SIGINT / SIGTERM (/ SIGHUP) are passed on to the child at once
+ * (from the handler: the parent may be blocked in a read or write to it), the child also
+ * dies when the parent dies (PR_SET_PDEATHSIG, for SIGKILL), and the parent reaps it,
+ * removes the interrupted mode's folder and exits with 128 + the signal's number. */
+static volatile sig_atomic_t stop_sig;
+static volatile pid_t compare_child;
+
+static void on_stop(int sig)
+{
+    stop_sig = sig;
+    if (compare_child > 0)
+        kill(compare_child, sig);
+}
+
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSTOP ((int)(sizeof stop_sigs / sizeof *stop_sigs))
+
+/* Catch the stop signals (those not ignored: a job started with them ignored keeps it so);
+ * install = 0 restores what was there. */
+static void stop_handlers(int install, struct sigaction *saved)
+{
+    for (int i = 0; i < NSTOP; i++) {
+        if (!install) {
+            sigaction(stop_sigs[i], &saved[i], NULL);
+            continue;
+        }
+        sigaction(stop_sigs[i], NULL, &saved[i]);
+        if (saved[i].sa_handler == SIG_IGN)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop;   /* no SA_RESTART: a blocked read or write returns */
+        sigemptyset(&sa.sa_mask);
+        sigaction(stop_sigs[i], &sa, NULL);
+    }
+}
+
+/* Wait for the child; once a stop signal came, at most 5 s before it is killed outright. */
+static int reap(pid_t pid)
+{
+    int status = 0;
+    for (int i = 0;; i++) {
+        pid_t r = waitpid(pid, &status, stop_sig ? WNOHANG : 0);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return 0;
+        if (stop_sig && r == 0) {
+            if (i == 500)
+                kill(pid, SIGKILL);
+            struct timespec ts = { 0, 10000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
 /* --compare: every mode runs in a fresh parkit process (this executable, the list on its
  * stdin, JSON on its stdout), so that its wall time and peak memory are those of a
  * standalone run, as the other tools are measured.  *row gets the child's record. */
@@ -387,12 +518,33 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
     snprintf(sto, sizeof sto, "%.17g", (double)o->f.stall_timeout_ms / 1000.0);
     snprintf(redirs, sizeof redirs, "%ld", o->f.max_redirs);
     snprintf(maxsize, sizeof maxsize, "%lld", (long long)o->f.max_filesize);
-    char *av[] = {
+    char minspeed[32], mstime[40], maxtime[40], deadline[40];
+    snprintf(minspeed, sizeof minspeed, "%lld", (long long)o->f.min_speed);
+    snprintf(mstime, sizeof mstime, "%.17g", (double)o->f.min_speed_time_ms / 1000.0);
+    snprintf(maxtime, sizeof maxtime, "%.17g", (double)o->f.max_time_ms / 1000.0);
+    snprintf(deadline, sizeof deadline, "%.17g", (double)o->f.deadline_ms / 1000.0);
+    char *av[40] = {
         "parkit", "fetch", "-i", "-", "-o", (char *)sub, "--mode", (char *)pk_fetch_mode_name(m),
         "-j", jobs, "--retries", retries, "--retry-delay", delay, "--connect-timeout", cto,
         "--stall-timeout", sto, "--max-redirs", redirs, "--format", "json", "--no-progress",
-        o->f.max_filesize > 0 ? "--max-filesize" : NULL, maxsize, NULL,
+        "--min-speed", minspeed, "--min-speed-time", mstime,
     };
+    int ac = 0;
+    while (av[ac])
+        ac++;
+    if (o->f.max_filesize > 0) {
+        av[ac++] = "--max-filesize";
+        av[ac++] = maxsize;
+    }
+    if (o->f.max_time_ms > 0) {
+        av[ac++] = "--max-time";
+        av[ac++] = maxtime;
+    }
+    if (o->f.deadline_ms > 0) {
+        av[ac++] = "--deadline";
+        av[ac++] = deadline;
+    }
+    av[ac] = NULL;
     int in[2], out[2];
     FILE *errf = tmpfile();
     if (!errf || pipe(in) != 0) {
@@ -407,8 +559,26 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
         return pk_runtime_error("fetch --compare: %s", strerror(errno));
     }
     fflush(NULL);
+    /* The stop signals wait until the child is known (and, in the child, until the
+     * parent's handlers are gone). */
+    sigset_t stops, old_mask;
+    sigemptyset(&stops);
+    for (int i = 0; i < NSTOP; i++)
+        sigaddset(&stops, stop_sigs[i]);
+    sigprocmask(SIG_BLOCK, &stops, &old_mask);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);   /* dies with the parent, even by SIGKILL */
+        if (getppid() != parent)
+            _exit(128 + SIGTERM);           /* it died before that was in place */
+        for (int i = 0; i < NSTOP; i++) {
+            struct sigaction cur;
+            sigaction(stop_sigs[i], NULL, &cur);
+            if (cur.sa_handler != SIG_IGN)
+                signal(stop_sigs[i], SIG_DFL);
+        }
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(fileno(errf), 2);
@@ -419,6 +589,10 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
         execv("/proc/self/exe", av);
         _exit(127);
     }
+    int fork_errno = errno;
+    if (pid > 0)
+        compare_child = pid;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     close(in[0]);
     close(out[1]);
     int rc = PK_EXIT_OK;
@@ -426,13 +600,13 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
         close(in[1]);
         close(out[0]);
         fclose(errf);
-        return pk_runtime_error("fetch --compare: fork: %s", strerror(errno));
+        return pk_runtime_error("fetch --compare: fork: %s", strerror(fork_errno));
     }
     /* The list: explicit names as given, the others derived again the same way. */
     void (*old)(int) = signal(SIGPIPE, SIG_IGN);
     FILE *w = fdopen(in[1], "w");
     if (w) {
-        for (size_t i = 0; i < l->n; i++)
+        for (size_t i = 0; i < l->n && !stop_sig; i++)
             if (l->v[i].explicit_name)
                 fprintf(w, "%s\t%s\n", l->v[i].url, l->v[i].name);
             else
@@ -452,15 +626,20 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
             buf = nb;
         }
         ssize_t r = read(out[0], buf + len, cap - len - 1);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && errno == EINTR && !stop_sig)
             continue;
         if (r <= 0)
             break;
         len += (size_t)r;
     }
     close(out[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    int status = reap(pid);
+    compare_child = 0;
+    if (stop_sig) {   /* interrupted: no record, the half-made folder goes */
+        free(buf);
+        fclose(errf);
+        nftw(sub, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return 128 + stop_sig;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     json_object *j = NULL;
@@ -485,11 +664,60 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
     return rc;
 }
 
+/* --results FILE, before anything is downloaded: a file that can be opened for appending,
+ * or a new name in a folder where a file can be created (nothing is created here). */
+static int results_check(const char *path)
+{
+    char shown[120];
+    pk_fetch_show(path, shown, sizeof shown);
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return PK_EXIT_OK;
+    }
+    if (errno != ENOENT)
+        return pk_usage_error("--results %s: cannot append to it: %s", shown, strerror(errno));
+    char *dir = strdup(path);
+    if (!dir)
+        return pk_runtime_error("out of memory");
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    char err[512];
+    int rc = PK_EXIT_OK;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char probe[64];
+    snprintf(probe, sizeof probe, ".pkprobe.%ld", (long)getpid());
+    int pf = dfd >= 0 ? openat(dfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+    if (pf < 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        rc = pk_usage_error("--results %s: cannot create it: %s", shown, err);
+    } else {
+        close(pf);
+        unlinkat(dfd, probe, 0);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(dir);
+    return rc;
+}
+
 static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
 {
     fetch_opts *o = p;
     char err[512];
     int rc;
+    /* Under mpirun / srun every rank would download the whole list into the same folder:
+     * refused, by every rank, the message printed once (pk_is_root knows the launcher's
+     * rank: fetch does not initialise MPI). */
+    if (pk_launch_size() > 1 || pk_launch_rank() > 0)
+        return pk_usage_error("fetch: runs in one process, but this job has %d ranks (each would "
+                              "download the whole list into the same folder); run it without "
+                              "mpirun/srun", pk_launch_size() > 1 ? pk_launch_size() : 2);
     if (o->compare && o->mode_set)
         return pk_usage_error("fetch: --compare runs every mode; drop --mode");
     if (argc == 0 && !o->list)
@@ -506,11 +734,17 @@ static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
             goto bad;
         if (l.n == 0) {
             pk_fetch_list_free(&l);
-            return pk_usage_error("-i %s: no URLs in the list", o->list);
+            char shown[120];
+            return pk_usage_error("-i %s: no URLs in the list", pk_fetch_show(o->list, shown, sizeof shown));
         }
     }
     if ((rc = pk_fetch_list_finish(&l, err, sizeof err)) != PK_FETCH_OK)
         goto bad;
+    /* Where the results go, checked before any work (and before DIR is made). */
+    if (cli->results_path && (rc = results_check(cli->results_path)) != PK_EXIT_OK) {
+        pk_fetch_list_free(&l);
+        return rc;
+    }
     if ((rc = pk_fetch_dir_prepare(o->dir, err, sizeof err)) != PK_FETCH_OK)
         goto bad;
     if (pk_fetch_global_init(err, sizeof err) != PK_FETCH_OK) {
@@ -536,20 +770,35 @@ static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
         else
             rows[nrows++] = run_json(cli, &l, &o->f, o->dir, res, &st);
     } else {
-        for (int m = PK_FETCH_SEQ; m <= PK_FETCH_MULTI && rc == PK_EXIT_OK; m++) {
+        struct sigaction saved[NSTOP];
+        stop_handlers(1, saved);
+        for (int m = PK_FETCH_SEQ; m <= PK_FETCH_MULTI && rc == PK_EXIT_OK && !stop_sig; m++) {
             char *sub = malloc(strlen(o->dir) + 32);
             if (!sub) {
                 rc = pk_runtime_error("out of memory");
                 break;
             }
             sprintf(sub, "%s/compare-%s-XXXXXX", o->dir, pk_fetch_mode_name((pk_fetch_mode)m));
+            char shown[120];
             if (!mkdtemp(sub))
-                rc = pk_runtime_error("fetch: cannot create a folder in %s: %s", o->dir, strerror(errno));
+                rc = pk_runtime_error("fetch: cannot create a folder in %s: %s",
+                                      pk_fetch_show(o->dir, shown, sizeof shown), strerror(errno));
             else
                 rc = compare_mode(o, &l, (pk_fetch_mode)m, sub, &rows[nrows]);
             if (rc == PK_EXIT_OK)
                 nrows++;
+            else if (stop_sig)
+                pk_runtime_error("fetch --compare: stopped by signal %d during the %s run "
+                                 "(its folder removed)", (int)stop_sig,
+                                 pk_fetch_mode_name((pk_fetch_mode)m));
             free(sub);
+        }
+        stop_handlers(0, saved);
+        if (stop_sig) {   /* no table: the comparison is incomplete */
+            rc = 128 + stop_sig;
+            for (int i = 0; i < nrows; i++)
+                json_object_put(rows[i]);
+            nrows = 0;
         }
     }
     if (nrows > 0) {

@@ -9,7 +9,9 @@
 
 int pk_is_root(void)
 {
-    return pk_mpi_rank() == 0;
+    /* A command that does not initialise MPI (fetch) still runs once per rank under
+     * mpirun: the launcher's rank decides who prints. */
+    return pk_mpi_active() ? pk_mpi_rank() == 0 : pk_launch_rank() <= 0;
 }
 
 void pk_msg_fit(char *dst, size_t cap, const char *src)

@@ -21,25 +21,6 @@ int pk_mpi_launched(void)
     return 0;
 }
 
-/* The rank the launcher gave this process, read from its environment: messages printed
- * before MPI_Init (or by commands that never call it) come from rank 0 only. */
-int pk_launcher_rank(void)
-{
-    static const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID", NULL};
-    if (!pk_mpi_launched() && !getenv("SLURM_STEP_ID"))
-        return 0;
-    for (int i = 0; vars[i]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && *v) {
-            char *end;
-            long r = strtol(v, &end, 10);
-            if (*end == 0 && r >= 0 && r < (1L << 30))
-                return (int)r;
-        }
-    }
-    return 0;
-}
-
 #ifdef PK_HAVE_MPI
 static int active, rank, size = 1;
 
@@ -65,7 +46,7 @@ void pk_mpi_finalize(void)
     active = 0;
 }
 
-int pk_mpi_rank(void) { return active ? rank : pk_launcher_rank(); }
+int pk_mpi_rank(void) { return active ? rank : pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
 int pk_mpi_size(void) { return size; }
 
 const char *pk_mpi_library(void)
@@ -144,7 +125,7 @@ int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
 int pk_mpi_init(int *argc, char ***argv) { (void)argc; (void)argv; return -1; }
 int pk_mpi_active(void) { return 0; }
 void pk_mpi_finalize(void) {}
-int pk_mpi_rank(void) { return pk_launcher_rank(); }
+int pk_mpi_rank(void) { return pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
 int pk_mpi_size(void) { return 1; }
 const char *pk_mpi_library(void) { return "none"; }
 void pk_mpi_barrier(void) {}
@@ -177,4 +158,34 @@ void pk_mpi_abort(int code, const char *fmt, ...)
         MPI_Abort(MPI_COMM_WORLD, code);
 #endif
     _exit(code);
+}
+
+/* ---- the launcher's view, for commands that do not initialise MPI (fetch) ---- */
+
+/* The first of `vars` set to a non-negative integer, or -1. */
+static int env_int(const char *const *vars)
+{
+    for (int i = 0; vars[i]; i++) {
+        const char *v = getenv(vars[i]);
+        char *end;
+        if (!v || !*v)
+            continue;
+        long x = strtol(v, &end, 10);
+        if (*end == '\0' && x >= 0 && x <= 1 << 24)
+            return (int)x;
+    }
+    return -1;
+}
+
+int pk_launch_rank(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL };
+    return pk_mpi_launched() ? env_int(vars) : -1;
+}
+
+int pk_launch_size(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS",
+                                        "SLURM_NTASKS", NULL };
+    return pk_mpi_launched() ? env_int(vars) : -1;
 }

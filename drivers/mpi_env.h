@@ -9,7 +9,6 @@ int pk_mpi_init(int *argc, char ***argv);  /* 0 ok; MPI_Init_thread(FUNNELED) */
 int pk_mpi_active(void);
 void pk_mpi_finalize(void);
 int pk_mpi_rank(void);                     /* before MPI_Init: the launcher's rank (environment) */
-int pk_launcher_rank(void);
 int pk_mpi_size(void);
 const char *pk_mpi_library(void);          /* "Open MPI v4.1.4, ..." or "none" */
 int pk_mpi_built(void);                    /* 1 when this build has the MPI backend */
@@ -26,4 +25,8 @@ int pk_mpi_agree(int local_code, const char *local_msg);
 /* Gather `len` bytes from every rank into *all (rank order) on rank 0; *all is malloc'd
  * (on every rank; only rank 0's holds everything). Equal len on every rank. */
 int pk_mpi_gather_lines(const char *mine, size_t len, char **all);
+/* Rank and size as mpirun / srun announce them in the environment, for a process that has
+ * not initialised MPI: -1 when not launched so (or not announced). */
+int pk_launch_rank(void);
+int pk_launch_size(void);
 #endif

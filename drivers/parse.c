@@ -1,6 +1,7 @@
 /* Numbers as people write them: 1000000, 1e9, 10^9, 2**32, 1_000_000. */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 
@@ -185,6 +186,73 @@ int pk_parse_count_opt(const char *what, const char *arg, uint64_t max, uint64_t
         return pk_usage_error("%s: expected a positive integer, got \"%s\"", what, arg);
     if (v > max)
         return pk_usage_error("%s: %s is too large (at most %llu)", what, arg, (unsigned long long)max);
+    *out = v;
+    return PK_EXIT_OK;
+}
+
+/* ---- seconds: digits, an optional fraction, an optional exponent ---- */
+
+/* arg as shown in a message: control characters as '?', at most 80 bytes, cut in the middle
+ * with an ellipsis (U+2026) so that the message keeps what follows it. */
+static const char *shown_arg(const char *arg, char *buf, size_t size)
+{
+    static const char ell[] = "\xe2\x80\xa6";
+    size_t len = strlen(arg), head = len, tail = len, k = 0;
+    if (len > size - 1) {
+        head = (size - sizeof ell) / 2;
+        tail = len - (size - sizeof ell - head);
+        while (head > 0 && ((unsigned char)arg[head] & 0xc0) == 0x80)
+            head--;
+        while (tail < len && ((unsigned char)arg[tail] & 0xc0) == 0x80)
+            tail++;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (i == head && head < tail) {
+            memcpy(buf + k, ell, sizeof ell - 1);
+            k += sizeof ell - 1;
+            i = tail - 1;
+            continue;
+        }
+        unsigned char c = (unsigned char)arg[i];
+        buf[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+int pk_parse_seconds(const char *what, const char *arg, double min, double max, double *out)
+{
+    char shown[84];
+    /* The grammar first (strtod alone would take " 5", "0x10", "inf", "nan", "+5"). */
+    size_t i = 0, digits = 0;
+    while (isdigit((unsigned char)arg[i]))
+        i++, digits++;
+    if (arg[i] == '.')
+        for (i++; isdigit((unsigned char)arg[i]); i++)
+            digits++;
+    int ok = digits > 0;
+    if (ok && (arg[i] == 'e' || arg[i] == 'E')) {
+        i++;
+        if (arg[i] == '+' || arg[i] == '-')
+            i++;
+        size_t e0 = i;
+        while (isdigit((unsigned char)arg[i]))
+            i++;
+        ok = i > e0;
+    }
+    if (!ok || arg[i] != '\0')
+        return pk_usage_error("%s: expected seconds (digits with an optional fraction and "
+                              "exponent, e.g. 5, 0.25, 1e-3), got \"%s\"%s", what,
+                              shown_arg(arg, shown, sizeof shown),
+                              arg[0] == '-' ? " (negative)" : "");
+    char *end;
+    double v = strtod(arg, &end);   /* ERANGE: overflow is inf, underflow is below min */
+    if (!(v <= max))
+        return pk_usage_error("%s: \"%s\" seconds is too long (at most %g)", what,
+                              shown_arg(arg, shown, sizeof shown), max);
+    if (!(v >= min))
+        return pk_usage_error("%s: \"%s\" seconds is too short (at least %g)", what,
+                              shown_arg(arg, shown, sizeof shown), min);
     *out = v;
     return PK_EXIT_OK;
 }

@@ -1,12 +1,13 @@
 /* The three download engines and the per-transfer logic they share.
  *
  * One transfer of one item goes through attempts.  Each attempt:
- *   attempt_begin  opens (or reopens) the temporary file ".NAME.pkpart" in DIR without
- *                  following symlinks and asks for the missing tail with a Range request
- *                  when the file already holds bytes -- with If-Range and the validator
- *                  (ETag or Last-Modified) the file was started with, kept in its extended
- *                  attribute PK_FETCH_XATTR, so a file changed on the server since then is
- *                  fetched whole instead of spliced;
+ *   attempt_begin  on the first, takes over the partial file a dead run left (".NAME.TAG.pkpart",
+ *                  not flock'ed by a live run; claim_partial) or names this run's own; asks
+ *                  for the missing tail with a Range request when the file already holds
+ *                  bytes -- with If-Range and the validator (strong ETag or Last-Modified) the
+ *                  file was started with, kept in its extended attribute PK_FETCH_XATTR, so a
+ *                  file changed on the server since then is fetched whole instead of spliced
+ *                  (a 206 naming another total size than PK_FETCH_XATTR_SIZE is caught too);
  *   (libcurl runs) on_header / on_write check the status and Content-Range before the
  *                  first body byte is stored, so an error page never lands in the file;
  *   attempt_end    classifies the outcome: verified complete -> renamed to NAME; transient
@@ -15,6 +16,7 @@
  * The engines differ only in who drives the attempts: a loop (seq), N threads each with
  * its own easy handle (pool), or one curl multi handle with N transfers in flight driven by
  * an epoll loop through curl_multi_socket_action (multi). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -47,6 +51,8 @@ void pk_fetch_opts_default(pk_fetch_opts *o)
     o->retries = 3;
     o->connect_timeout_ms = 10000;
     o->stall_timeout_ms = 30000;
+    o->min_speed = 1024;
+    o->min_speed_time_ms = 30000;
     o->max_redirs = 10;
     o->retry_base_s = 0.5;
     o->retry_max_s = 30.0;
@@ -101,6 +107,9 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
         snprintf(err, errsz, "out of memory");
         return PK_FETCH_EFAIL;
     }
+    /* Long paths are shown cut in the middle: the reason at the end is never lost. */
+    char shown[120], shown2[120];
+    pk_fetch_show(dir, shown, sizeof shown);
     /* mkdir -p: create each missing component. */
     for (size_t i = 1; i <= len; i++) {
         if (p[i] != '/' && p[i] != '\0')
@@ -108,8 +117,8 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
         char c = p[i];
         p[i] = '\0';
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errsz, "-o %s: cannot create directory \"%s\": %s", dir, p,
-                     strerror(errno));
+            snprintf(err, errsz, "-o %s: cannot create directory \"%s\": %s", shown,
+                     pk_fetch_show(p, shown2, sizeof shown2), strerror(errno));
             free(p);
             return PK_FETCH_EINPUT;
         }
@@ -118,14 +127,14 @@ int pk_fetch_dir_prepare(const char *dir, char *err, size_t errsz)
     free(p);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errsz, "-o %s: not a usable directory: %s", dir, strerror(errno));
+        snprintf(err, errsz, "-o %s: not a usable directory: %s", shown, strerror(errno));
         return PK_FETCH_EINPUT;
     }
     char probe[64];
     snprintf(probe, sizeof probe, ".pkprobe.%ld", (long)getpid());
     int pf = openat(fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (pf < 0) {
-        snprintf(err, errsz, "-o %s: cannot write in this directory: %s", dir, strerror(errno));
+        snprintf(err, errsz, "-o %s: cannot write in this directory: %s", shown, strerror(errno));
         close(fd);
         return PK_FETCH_EINPUT;
     }
@@ -150,6 +159,11 @@ typedef struct shared {
     char **names;              /* the names in DIR when the run began, sorted */
     size_t nnames;
     int scanned;               /* names is complete: a name not in it did not exist */
+    char **tmps;               /* the temporary files (".*.pkpart") in DIR then, sorted */
+    size_t ntmps;
+    int tmps_ok;               /* tmps is complete */
+    char tag[32];              /* this run's part of its temporary names */
+    double deadline;           /* --deadline as a monotonic time; 0: none */
 } shared;
 
 static int cmp_name(const void *a, const void *b)
@@ -157,9 +171,40 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int is_tmp_name(const char *n)
+{
+    size_t len = strlen(n), k = sizeof PK_FETCH_TMP_SUFFIX - 1;
+    return n[0] == '.' && len > k && strcmp(n + len - k, PK_FETCH_TMP_SUFFIX) == 0;
+}
+
+/* Append a copy of name to *v (capacity *cap); 0, or -1 when out of memory. */
+static int push_name(char ***v, size_t *n, size_t *cap, const char *name)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        char **nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = nc;
+    }
+    if (!((*v)[*n] = strdup(name)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 /* Read DIR's names once, so that on a fresh or small folder the per-item checks for an
- * existing file or temporary file need no system call each.  Gives up (sh->scanned = 0:
- * every name is looked up on its own) beyond `limit` entries or on any error. */
+ * existing file need no system call each, and the temporary files that runs left are known
+ * without a lookup per item.  Names: given up (sh->scanned = 0: every name is looked up on
+ * its own) beyond `limit` entries or on any error; temporary files: always all of them. */
 static void scan_dir(shared *sh, size_t limit)
 {
     int fd = openat(sh->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -169,36 +214,39 @@ static void scan_dir(shared *sh, size_t limit)
             close(fd);
         return;
     }
-    size_t cap = 0;
-    int ok = 1;
+    size_t cap = 0, tcap = 0;
+    int ok = 1, tok = 1;
     struct dirent *e;
     errno = 0;
-    while (ok && (e = readdir(d))) {
+    while ((ok || tok) && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        if (sh->nnames == limit) {
+        if (ok && (sh->nnames == limit || push_name(&sh->names, &sh->nnames, &cap, e->d_name) != 0))
             ok = 0;
-        } else if (sh->nnames == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **v = realloc(sh->names, cap * sizeof *v);
-            if (v)
-                sh->names = v;
-            ok = v != NULL;
-        }
-        if (ok && !(sh->names[sh->nnames++] = strdup(e->d_name)))
-            ok = 0, sh->nnames--;
+        if (tok && is_tmp_name(e->d_name) && push_name(&sh->tmps, &sh->ntmps, &tcap, e->d_name) != 0)
+            tok = 0;
+        errno = 0;
     }
     if (errno)
-        ok = 0;
+        ok = tok = 0;
     closedir(d);
     if (ok) {
         if (sh->nnames > 1)
             qsort(sh->names, sh->nnames, sizeof *sh->names, cmp_name);
         sh->scanned = 1;
     } else {
-        for (size_t i = 0; i < sh->nnames; i++)
-            free(sh->names[i]);
+        free_names(sh->names, sh->nnames);
+        sh->names = NULL;
         sh->nnames = 0;
+    }
+    if (tok) {
+        if (sh->ntmps > 1)
+            qsort(sh->tmps, sh->ntmps, sizeof *sh->tmps, cmp_name);
+        sh->tmps_ok = 1;
+    } else {
+        free_names(sh->tmps, sh->ntmps);
+        sh->tmps = NULL;
+        sh->ntmps = 0;
     }
 }
 
@@ -212,7 +260,10 @@ static int stat_name(const shared *sh, const char *name, int fresh, struct stat 
     return fstatat(sh->dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
 }
 
-enum { AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL, AB_CHANGED };
+enum {
+    AB_NONE = 0, AB_HTTP, AB_TOOBIG, AB_IO, AB_OPEN, AB_RANGE, AB_STALL, AB_CHANGED, AB_SLOW,
+    AB_MAXTIME, AB_DEADLINE
+};
 enum { END_DONE = 0, END_RETRY = 1 };
 
 typedef struct xfer {
@@ -220,13 +271,18 @@ typedef struct xfer {
     size_t idx;
     CURL *h;
     int fd;
+    int lockfd;                /* the temporary file, flock'ed while this run owns it; -1: none yet */
     uint64_t offset;           /* bytes in the temporary file when the body starts */
     uint64_t got;              /* body bytes stored by this attempt */
     int started, abort, io_errno;
-    int64_t cr_start, cr_total;   /* Content-Range of the current response, -1 if none */
+    int64_t cr_start, cr_end, cr_total;   /* Content-Range of the current response, -1 if none */
+    int64_t total;             /* the size announced for the version in the temporary file, -1: unknown */
+    double item_t0;            /* when the item's first attempt began (--max-time) */
+    double win_t0;             /* --min-speed: the current window began then ... */
+    curl_off_t win_dl;         /* ... with this many bytes received */
     char range[48];
     char errbuf[CURL_ERROR_SIZE];
-    char tmp[PK_FETCH_NAME_MAX + 16];
+    char tmp[PK_FETCH_NAME_MAX + 64];
     char etag[160];            /* the current response's strong ETag, or "" */
     char lastmod[64];          /* its Last-Modified, or "" */
     char sent_v[160];          /* the validator sent with If-Range this attempt, or "" */
@@ -294,65 +350,225 @@ static int abort_io(xfer *x, int kind)
     return -1;
 }
 
-/* Open the temporary file, created on the first body byte (so an error page, a refused
- * connection or a redirect never leaves one).  O_NOFOLLOW: a symlink planted at the
- * temporary name is not followed; a hard link is replaced by a fresh file. */
+/* ---- temporary files: one per run and item, locked while the run lives -------------- */
+
+/* This run's temporary name for the item: ".NAME.TAG.pkpart". */
+static void own_tmp_name(xfer *x)
+{
+    snprintf(x->tmp, sizeof x->tmp, ".%s.%s%s", x->sh->l->v[x->idx].name, x->sh->tag,
+             PK_FETCH_TMP_SUFFIX);
+}
+
+/* Is tmp a temporary file of the item named `name`: ".NAME.TAG.pkpart" with a TAG as runs
+ * make them ("p" PID "-" 8 hex digits, see pk_fetch_run), or the older ".NAME.pkpart"?  (The
+ * TAG's form keeps the temporary files of a name "NAME.x" apart from those of "NAME".) */
+static int tmp_of_item(const char *tmp, const char *name)
+{
+    size_t nl = strlen(name), sl = sizeof PK_FETCH_TMP_SUFFIX - 1, len = strlen(tmp);
+    if (len < 1 + nl + sl || tmp[0] != '.' || memcmp(tmp + 1, name, nl) != 0 ||
+        strcmp(tmp + len - sl, PK_FETCH_TMP_SUFFIX) != 0)
+        return 0;
+    const char *tag = tmp + 1 + nl;   /* "" or ".TAG", then the suffix */
+    size_t tl = len - 1 - nl - sl;
+    if (tl == 0)
+        return 1;
+    if (tl < 1 + 2 + 9 || tag[0] != '.' || tag[1] != 'p')
+        return 0;
+    size_t i = 2, digits = 0;
+    while (i < tl && isxdigit((unsigned char)tag[i]) && !isupper((unsigned char)tag[i]))
+        i++, digits++;
+    if (digits == 0 || digits > 8 || i + 9 != tl || tag[i] != '-')
+        return 0;
+    for (i++; i < tl; i++)
+        if (!isxdigit((unsigned char)tag[i]) || isupper((unsigned char)tag[i]))
+            return 0;
+    return 1;
+}
+
+/* Release the item's temporary file: closed (the lock goes with it), removed when `drop`. */
+static void tmp_release(xfer *x, int drop)
+{
+    if (x->fd >= 0) {
+        close(x->fd);
+        x->fd = -1;
+    }
+    if (x->lockfd >= 0) {
+        if (drop)
+            unlinkat(x->sh->dirfd, x->tmp, 0);
+        close(x->lockfd);
+        x->lockfd = -1;
+    }
+}
+
+/* Drop the temporary file: the next attempt starts from byte 0 in a new one of this run. */
+static void tmp_restart(xfer *x)
+{
+    tmp_release(x, 1);
+    x->total = -1;
+    own_tmp_name(x);
+}
+
+/* The temporary files that dead runs left for this item (same NAME, not locked):
+ * with `keep`, the largest becomes this run's (locked, x->tmp, x->lockfd) and the others are
+ * removed; without, all are removed.  A locked one belongs to a run still going: left alone.
+ * 0, or -1 with *why (a symbolic link or something else than a file at such a name). */
+static int claim_partial(xfer *x, int keep, const char **why)
+{
+    shared *sh = x->sh;
+    const pk_fetch_item *it = &sh->l->v[x->idx];
+    char legacy[PK_FETCH_NAME_MAX + 16];
+    snprintf(legacy, sizeof legacy, ".%s%s", it->name, PK_FETCH_TMP_SUFFIX);
+    /* Candidates: from the scan, the names starting with ".NAME." (sorted: one range);
+     * without a scan, the older name only. */
+    const char *one[1] = { legacy };
+    const char *const *cand = one;
+    size_t lo = 0, hi = 1;
+    if (sh->tmps_ok) {
+        char prefix[PK_FETCH_NAME_MAX + 4];
+        snprintf(prefix, sizeof prefix, ".%s.", it->name);
+        size_t pl = strlen(prefix), a = 0, b = sh->ntmps;
+        while (a < b) {
+            size_t m = a + (b - a) / 2;
+            if (strcmp(sh->tmps[m], prefix) < 0)
+                a = m + 1;
+            else
+                b = m;
+        }
+        cand = (const char *const *)sh->tmps;
+        lo = hi = a;
+        while (hi < sh->ntmps && strncmp(sh->tmps[hi], prefix, pl) == 0)
+            hi++;
+        /* ".NAME.pkpart" sorts among them only when NAME has no "." after it; it is looked
+         * for in the same range (every name in it starts with the prefix). */
+    }
+    int best = -1;
+    off_t best_size = -1;
+    for (size_t i = lo; i < hi; i++) {
+        const char *name = cand[i];
+        if (!tmp_of_item(name, it->name))
+            continue;
+        int fd = openat(sh->dirfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st, again;
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;
+            *why = errno == ELOOP ? "temporary name exists and is not a regular file "
+                                    "(a symbolic link is not followed)"
+                                  : "cannot open a temporary file of this item";
+            if (best >= 0)
+                close(best);
+            return -1;
+        }
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            *why = "temporary name exists and is not a regular file";
+            if (best >= 0)
+                close(best);
+            return -1;
+        }
+        if (st.st_nlink > 1) {   /* a hard link to something else: not ours to write */
+            close(fd);
+            unlinkat(sh->dirfd, name, 0);
+            continue;
+        }
+        /* Locked: a run still downloading it.  Unlocked: its run died (or ended with the
+         * file left for a resume).  Once locked, check the name is still that file (the
+         * owner might have renamed it just before it let go). */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+            fstatat(sh->dirfd, name, &again, AT_SYMLINK_NOFOLLOW) != 0 ||
+            again.st_ino != st.st_ino || again.st_dev != st.st_dev) {
+            close(fd);
+            continue;
+        }
+        if (keep && st.st_size > best_size) {
+            if (best >= 0) {
+                unlinkat(sh->dirfd, x->tmp, 0);
+                close(best);
+            }
+            best = fd;
+            best_size = st.st_size;
+            snprintf(x->tmp, sizeof x->tmp, "%s", name);
+        } else {
+            unlinkat(sh->dirfd, name, 0);
+            close(fd);
+        }
+    }
+    if (best >= 0)
+        x->lockfd = best;
+    return 0;
+}
+
+/* Open the temporary file for this attempt's body, created on the first body byte (so an
+ * error page, a refused connection or a redirect never leaves one) and locked at once.
+ * O_NOFOLLOW: a symlink planted at the name is not followed. */
 static int open_tmp(xfer *x)
 {
     shared *sh = x->sh;
     struct stat st;
-    if (x->offset == 0) {
-        /* Nothing was there when the attempt began: a new file, ours alone (O_EXCL). */
-        x->fd = openat(sh->dirfd, x->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (x->fd >= 0)
-            return 0;
-        if (errno != EEXIST)
+    if (x->lockfd < 0) {
+        /* A new file under this run's own name, ours alone (O_EXCL). */
+        int fd = openat(sh->dirfd, x->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
             return abort_io(x, AB_OPEN);
-    }
-    for (int again = 0; again < 2; again++) {
-        x->fd = openat(sh->dirfd, x->tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (x->fd < 0)
-            return abort_io(x, AB_OPEN);
-        if (fstat(x->fd, &st) != 0)
-            return abort_io(x, AB_OPEN);
-        if (!S_ISREG(st.st_mode)) {
-            errno = EINVAL;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            close(fd);
             return abort_io(x, AB_OPEN);
         }
-        if (st.st_nlink <= 1)
-            break;
-        close(x->fd);
-        x->fd = -1;
-        if (again || unlinkat(sh->dirfd, x->tmp, 0) != 0) {
-            errno = EMLINK;
-            return abort_io(x, AB_OPEN);
-        }
+        x->lockfd = fd;
         if (x->offset > 0) {   /* the bytes asked for no longer exist: start again */
             x->abort = AB_RANGE;
             return -1;
         }
-    }
-    if ((uint64_t)st.st_size != x->offset) {   /* changed since the request: do not trust it */
-        if (ftruncate(x->fd, 0) != 0)
-            return abort_io(x, AB_IO);
-        x->offset = 0;
+    } else if (fstat(x->lockfd, &st) != 0 || st.st_nlink != 1 ||
+               (uint64_t)st.st_size != x->offset) {
+        /* Changed since the request (or its name is gone): do not trust it. */
         x->abort = AB_RANGE;
         return -1;
     }
+    /* The writes go through a second descriptor of the same open file: closing it after
+     * the attempt keeps the lock, which goes only with lockfd. */
+    x->fd = dup(x->lockfd);
+    if (x->fd < 0)
+        return abort_io(x, AB_IO);
     return 0;
 }
 
 /* Record on the temporary file which version of the content it holds (ETag, else
- * Last-Modified); without one, none.  Where extended attributes are not supported the
- * file simply has none, and a later resume goes without If-Range. */
+ * Last-Modified) and the size announced for it; without one, none.  Where extended
+ * attributes are not supported the file simply has none, and a later run resumes it
+ * without If-Range and without the size check. */
 static void store_validator(xfer *x)
 {
-    const char *v = x->etag[0] ? x->etag : x->lastmod;
+    /* A weak ETag says two bodies are equivalent, not identical: never a validator for a
+     * range (RFC 9110 13.1.5).  Recorded only when there is nothing better, so that a later
+     * run knows the partial file cannot be continued (attempt_begin). */
+    const char *v = x->etag[0] == '"' ? x->etag : x->lastmod[0] ? x->lastmod : x->etag;
     x->v_pending = 0;
     if (v[0])
         fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);
     else
         fremovexattr(x->fd, PK_FETCH_XATTR);
+    if (x->total >= 0) {
+        char t[24];
+        int n = snprintf(t, sizeof t, "%lld", (long long)x->total);
+        fsetxattr(x->fd, PK_FETCH_XATTR_SIZE, t, (size_t)n, 0);
+    } else {
+        fremovexattr(x->fd, PK_FETCH_XATTR_SIZE);
+    }
+}
+
+/* The size recorded in fd's PK_FETCH_XATTR_SIZE, or -1. */
+static int64_t recorded_size(int fd)
+{
+    char t[24];
+    ssize_t k = fgetxattr(fd, PK_FETCH_XATTR_SIZE, t, sizeof t - 1);
+    if (k <= 0)
+        return -1;
+    t[k] = '\0';
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    return errno || *end || v < 0 ? -1 : (int64_t)v;
 }
 
 /* First body byte (or end of an empty body): decide where the body goes. 0 or -1 (abort). */
@@ -365,16 +581,32 @@ static int begin_body(xfer *x)
         x->abort = AB_HTTP;
         return -1;
     }
-    if (code == 206 && (x->offset == 0 || x->cr_start != (int64_t)x->offset)) {
-        x->abort = AB_RANGE;
-        return -1;
+    curl_off_t cl = -1;
+    curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    if (code == 206) {
+        /* Only the bytes asked for, from where the file ends, and a Content-Length (when
+         * given) that is the length of that range. */
+        if (x->offset == 0 || x->cr_start != (int64_t)x->offset ||
+            (cl >= 0 && x->cr_end >= 0 && cl != x->cr_end - x->cr_start + 1)) {
+            x->abort = AB_RANGE;
+            return -1;
+        }
+        /* Another total size is another version of the file. */
+        if (x->total >= 0 && x->cr_total >= 0 && x->cr_total != x->total) {
+            x->abort = AB_CHANGED;
+            return -1;
+        }
+        /* A server that honours Range but not If-Range still names the version it sends
+         * (an ETag, weak or strong, or Last-Modified). */
+        const char *now_v = x->sent_v[0] == '"' ? x->etag : x->lastmod;
+        if (x->sent_v[0] && now_v[0] && strcmp(now_v, x->sent_v) != 0) {
+            x->abort = AB_CHANGED;
+            return -1;
+        }
+        if (x->total < 0 && x->cr_total >= 0)
+            x->total = x->cr_total;
     }
-    /* A server that honours Range but not If-Range still names the version it sends. */
-    const char *now_v = x->sent_v[0] == '"' ? x->etag : x->lastmod;
-    if (code == 206 && x->sent_v[0] && now_v[0] && strcmp(now_v, x->sent_v) != 0) {
-        x->abort = AB_CHANGED;
-        return -1;
-    }
+    int had = x->lockfd >= 0;   /* a file from before: its records describe another body */
     if (open_tmp(x) != 0)
         return -1;
     if (code == 206) {
@@ -385,16 +617,17 @@ static int begin_body(xfer *x)
         if (x->offset > 0 && ftruncate(x->fd, 0) != 0)
             return abort_io(x, AB_IO);
         x->offset = 0;
+        x->total = cl >= 0 ? (int64_t)cl : -1;
         /* Over a validator of an older version: replaced (or removed) now.  On a new file
          * it is written only once the body needs more than one write (on_write): a file
          * that arrives in one piece is never left partial. */
-        if (x->sent_v[0])
+        if (had)
             store_validator(x);
         else
-            x->v_pending = x->etag[0] || x->lastmod[0];
+            x->v_pending = x->etag[0] || x->lastmod[0] || x->total >= 0;
     }
     /* A fresh descriptor starts at 0; only a continued file needs positioning. */
-    if (x->offset > 0 && lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
+    if (lseek(x->fd, (off_t)x->offset, SEEK_SET) < 0)
         return abort_io(x, AB_IO);
     return 0;
 }
@@ -468,12 +701,12 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     xfer *x = ud;
     size_t n = sz * nm;
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        x->cr_start = x->cr_total = -1;   /* a new response (after a redirect, or 1xx) */
+        x->cr_start = x->cr_end = x->cr_total = -1;   /* a new response (after a redirect, or 1xx) */
         x->etag[0] = x->lastmod[0] = '\0';
     } else if (n > 5 && strncasecmp(p, "etag:", 5) == 0) {
+        /* A weak ETag is kept too (it still names a version: compared with the one sent in
+         * If-Range) but never stored as the validator of a partial file (store_validator). */
         header_value(p + 5, n - 5, x->etag, sizeof x->etag);
-        if (strncmp(x->etag, "W/", 2) == 0)   /* weak: not usable with If-Range */
-            x->etag[0] = '\0';
     } else if (n > 14 && strncasecmp(p, "last-modified:", 14) == 0) {
         header_value(p + 14, n - 14, x->lastmod, sizeof x->lastmod);
     } else if (n > 14 && strncasecmp(p, "content-range:", 14) == 0) {
@@ -485,10 +718,12 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
         char star;
         if (sscanf(v, " bytes %llu-%llu/%llu", &a, &b, &t) == 3 && a <= b && b < t) {
             x->cr_start = (int64_t)a;
+            x->cr_end = (int64_t)b;
             x->cr_total = (int64_t)t;
         } else if (sscanf(v, " bytes %llu-%llu/%c", &a, &b, &star) == 3 && star == '*' &&
                    a <= b) {
             x->cr_start = (int64_t)a;
+            x->cr_end = (int64_t)b;
             x->cr_total = -1;
         } else if (sscanf(v, " bytes */%llu", &t) == 1) {   /* with 416 */
             x->cr_start = -1;
@@ -498,8 +733,12 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     return n;
 }
 
-/* Stall detection: nothing received for stall_timeout_ms ends the attempt (libcurl's own
- * low-speed check averages over several seconds, so it reacts late). */
+/* Limits checked while a transfer runs (libcurl calls this at least once a second):
+ *   stall      nothing received for stall_timeout_ms (libcurl's own low-speed check
+ *              averages over several seconds, so it reacts late);
+ *   min speed  fewer than min_speed bytes/s over each min_speed_time_ms window (a server
+ *              that drips a byte a second never stalls);
+ *   max time   the item's attempts together past --max-time; the run past --deadline. */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -507,12 +746,31 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     (void)ultotal;
     (void)ulnow;
     xfer *x = ud;
+    const pk_fetch_opts *o = x->sh->o;
     double now = mono_now();
     if (dlnow != x->last_dl) {
         x->last_dl = dlnow;
         x->last_data = now;
-    } else if ((now - x->last_data) * 1000.0 > (double)x->sh->o->stall_timeout_ms) {
+    } else if ((now - x->last_data) * 1000.0 > (double)o->stall_timeout_ms) {
         x->abort = AB_STALL;
+        return 1;
+    }
+    if (o->min_speed > 0 && o->min_speed_time_ms > 0 &&
+        (now - x->win_t0) * 1000.0 >= (double)o->min_speed_time_ms) {
+        double rate = (double)(dlnow - x->win_dl) / (now - x->win_t0);
+        if (rate < (double)o->min_speed) {
+            x->abort = AB_SLOW;
+            return 1;
+        }
+        x->win_t0 = now;
+        x->win_dl = dlnow;
+    }
+    if (o->max_time_ms > 0 && (now - x->item_t0) * 1000.0 >= (double)o->max_time_ms) {
+        x->abort = AB_MAXTIME;
+        return 1;
+    }
+    if (x->sh->deadline > 0 && now >= x->sh->deadline) {
+        x->abort = AB_DEADLINE;
         return 1;
     }
     return 0;
@@ -567,7 +825,7 @@ static CURL *handle_new(xfer *x)
     SETOPT(h, CURLOPT_BUFFERSIZE, buf);
     x->stage_cap = buf >= 65536 ? (size_t)buf : 0;
     x->h = h;
-    x->fd = -1;
+    x->fd = x->lockfd = -1;
     return h;
 fail:
     curl_easy_cleanup(h);
@@ -626,11 +884,38 @@ void pk_fetch_results_free(pk_fetch_result *res, size_t n)
 
 static int finish_fail(xfer *x, const char *fmt, const char *detail)
 {
+    tmp_release(x, 0);   /* a partial file stays for a later run to continue */
     pk_fetch_result *r = &x->sh->res[x->idx];
     r->state = PK_ITEM_FAILED;
     set_why(r, fmt, detail);
     count_done(x, 1);
     return 1;
+}
+
+/* Is the existing DIR/name a finished file to keep?  A file this module completed carries
+ * its size (PK_FETCH_XATTR_SIZE); one that no longer has that size (cut short or written to
+ * since) is not trusted.  A file without the record (made by something else) is kept. */
+static int finished_file_ok(const shared *sh, const char *name, const struct stat *st)
+{
+    int fd = openat(sh->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    int64_t rec = recorded_size(fd);
+    close(fd);
+    return rec < 0 || rec == (int64_t)st->st_size;
+}
+
+/* Seconds left before --max-time (this item) or --deadline (the run), whichever is first;
+ * a large number when neither is set. */
+static double time_left(const xfer *x, double now)
+{
+    const pk_fetch_opts *o = x->sh->o;
+    double left = 1e9;
+    if (o->max_time_ms > 0)
+        left = x->item_t0 + (double)o->max_time_ms / 1000.0 - now;
+    if (x->sh->deadline > 0 && x->sh->deadline - now < left)
+        left = x->sh->deadline - now;
+    return left;
 }
 
 /* 0: handle ready for a transfer; 1: the item is finished (skipped or failed). */
@@ -640,18 +925,29 @@ static int attempt_begin(xfer *x)
     const pk_fetch_item *it = &sh->l->v[x->idx];
     pk_fetch_result *r = &sh->res[x->idx];
     struct stat st;
+    double now = mono_now();
     if (r->attempts == 0) {
         x->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)x->idx * 0xbf58476d1ce4e5b9ull) ^
-                 (uint64_t)(mono_now() * 1e6);
+                 (uint64_t)(now * 1e6);
         if (x->rng == 0)
             x->rng = 1;
+        x->fd = x->lockfd = -1;
+        x->total = -1;
+        x->item_t0 = now;
+        if (sh->deadline > 0 && now >= sh->deadline)
+            return finish_fail(x, "%s", "not started: the run reached its --deadline");
         int e = stat_name(sh, it->name, 1, &st);
+        int redo = sh->o->force;
         if (e == 0) {
             if (S_ISLNK(st.st_mode))
                 return finish_fail(x, "%s", "output name exists as a symbolic link (not followed)");
             if (!S_ISREG(st.st_mode))
                 return finish_fail(x, "%s", "output name exists and is not a regular file");
-            if (!sh->o->force) {
+            if (!redo && !finished_file_ok(sh, it->name, &st))
+                redo = 1;   /* not the file that was finished: fetched again */
+            if (!redo) {
+                const char *why = NULL;
+                claim_partial(x, 0, &why);   /* leftovers of dead runs: removed */
                 r->state = PK_ITEM_SKIPPED;
                 r->size = (uint64_t)st.st_size;
                 count_done(x, 0);
@@ -660,23 +956,26 @@ static int attempt_begin(xfer *x)
         } else if (e != ENOENT) {
             return finish_fail(x, "cannot inspect output name: %s", strerror(e));
         }
-        snprintf(x->tmp, sizeof x->tmp, ".%s%s", it->name, PK_FETCH_TMP_SUFFIX);
-        if (sh->o->force)
-            unlinkat(sh->dirfd, x->tmp, 0);
+        /* A partial file a dead run left for this item is continued (--force: removed). */
+        own_tmp_name(x);
+        const char *why = NULL;
+        if (claim_partial(x, !redo, &why) != 0)
+            return finish_fail(x, "%s", why);
+        if (x->lockfd >= 0)
+            x->total = recorded_size(x->lockfd);
     }
+    if (time_left(x, now) <= 0)
+        return finish_fail(x, "%s", sh->deadline > 0 && now >= sh->deadline
+                                        ? "the run reached its --deadline"
+                                        : "took longer than --max-time");
     r->attempts++;
-    /* What is already in the temporary file (a killed run, an earlier attempt) is asked
-     * for no more: a Range request continues it.  The file is opened in begin_body. */
-    x->fd = -1;
+    /* What is already in the temporary file (a dead run, an earlier attempt) is asked for
+     * no more: a Range request continues it.  It is opened for writing in begin_body. */
     x->offset = 0;
-    int e = stat_name(sh, x->tmp, r->attempts == 1 && !sh->o->force, &st);
-    if (e == 0) {
-        if (!S_ISREG(st.st_mode))
-            return finish_fail(x, "%s", "temporary name exists and is not a regular file "
-                                        "(a symbolic link is not followed)");
+    if (x->lockfd >= 0) {
+        if (fstat(x->lockfd, &st) != 0)
+            return finish_fail(x, "cannot inspect temporary file: %s", strerror(errno));
         x->offset = (uint64_t)st.st_size;
-    } else if (e != ENOENT) {
-        return finish_fail(x, "cannot inspect temporary file: %s", strerror(e));
     }
     x->got = 0;
     x->staged = 0;
@@ -684,24 +983,30 @@ static int attempt_begin(xfer *x)
     x->started = 0;
     x->abort = AB_NONE;
     x->io_errno = 0;
-    x->cr_start = x->cr_total = -1;
+    x->cr_start = x->cr_end = x->cr_total = -1;
     x->errbuf[0] = '\0';
     x->last_dl = 0;
-    x->last_data = mono_now();
+    x->last_data = x->win_t0 = now;
+    x->win_dl = 0;
     const char *range = NULL;
     x->sent_v[0] = '\0';
     curl_slist_free_all(x->hdrs);
     x->hdrs = NULL;
     if (x->offset > 0) {
-        snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
-        range = x->range;
         /* The version the partial file belongs to: the server sends the rest only if it
          * still has that version, else the whole new one. */
-        int fd = openat(sh->dirfd, x->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        ssize_t k = fd >= 0 ? fgetxattr(fd, PK_FETCH_XATTR, x->sent_v, sizeof x->sent_v - 1) : -1;
-        if (fd >= 0)
-            close(fd);
+        ssize_t k = fgetxattr(x->lockfd, PK_FETCH_XATTR, x->sent_v, sizeof x->sent_v - 1);
         x->sent_v[k > 0 ? k : 0] = '\0';
+        if (strncmp(x->sent_v, "W/", 2) == 0) {
+            /* Only a weak ETag named it: no version to continue safely, start again. */
+            tmp_restart(x);
+            x->offset = 0;
+            x->sent_v[0] = '\0';
+        }
+    }
+    if (x->offset > 0) {
+        snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
+        range = x->range;
         if (x->sent_v[0] && !strpbrk(x->sent_v, "\r\n")) {
             char h[sizeof x->sent_v + 16];
             snprintf(h, sizeof h, "If-Range: %s", x->sent_v);
@@ -711,8 +1016,12 @@ static int attempt_begin(xfer *x)
             x->sent_v[0] = '\0';
         }
     }
+    /* The whole transfer within --max-time / --deadline (connecting included). */
+    double left = time_left(x, now);
+    long tmo = left >= 1e8 ? 0L : (long)ceil(left * 1000.0);
     if (curl_easy_setopt(x->h, CURLOPT_RANGE, range) != CURLE_OK ||
         curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs) != CURLE_OK ||
+        curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, tmo) != CURLE_OK ||
         curl_easy_setopt(x->h, CURLOPT_URL, it->url) != CURLE_OK) {
         return finish_fail(x, "%s", "libcurl rejected the request options");
     }
@@ -749,10 +1058,17 @@ static int finish_ok(xfer *x, uint64_t size, char *why, size_t whysz)
             return -1;
         }
     }
+    /* The size it was finished with: a rerun trusts the file only while it has it.  Then
+     * the name, while the lock is still held (no other run touches a locked file). */
+    char t[24];
+    int n = snprintf(t, sizeof t, "%llu", (unsigned long long)size);
+    fsetxattr(x->lockfd, PK_FETCH_XATTR_SIZE, t, (size_t)n, 0);
     if (renameat(sh->dirfd, x->tmp, sh->dirfd, sh->l->v[x->idx].name) != 0) {
         snprintf(why, whysz, "cannot rename temporary file: %s", strerror(errno));
         return -1;
     }
+    close(x->lockfd);
+    x->lockfd = -1;
     pk_fetch_result *r = &sh->res[x->idx];
     r->state = PK_ITEM_OK;
     r->size = size;
@@ -788,23 +1104,38 @@ static int attempt_end(xfer *x, CURLcode rc)
                  (long long)o->max_filesize);
         drop_tmp = 1;
     } else if (x->abort == AB_STALL) {
-        snprintf(why, sizeof why, "stalled: nothing received for %.1f s",
-                 (double)o->stall_timeout_ms / 1000.0);
+        snprintf(why, sizeof why, "stalled: nothing received for %.*f s",
+                 o->stall_timeout_ms % 100 ? 3 : 1, (double)o->stall_timeout_ms / 1000.0);
         transient = 1;
+    } else if (x->abort == AB_SLOW) {
+        snprintf(why, sizeof why, "too slow: under %lld bytes/s for %.3g s (--min-speed)",
+                 (long long)o->min_speed, (double)o->min_speed_time_ms / 1000.0);
+        transient = 1;
+    } else if (x->abort == AB_DEADLINE ||
+               (rc == CURLE_OPERATION_TIMEDOUT && sh->deadline > 0 && mono_now() >= sh->deadline)) {
+        snprintf(why, sizeof why, "the run reached its --deadline (%.3g s)",
+                 (double)o->deadline_ms / 1000.0);
+    } else if (x->abort == AB_MAXTIME ||
+               (rc == CURLE_OPERATION_TIMEDOUT && o->max_time_ms > 0 && time_left(x, mono_now()) <= 0)) {
+        snprintf(why, sizeof why, "took longer than --max-time (%.3g s)",
+                 (double)o->max_time_ms / 1000.0);
     } else if (x->abort == AB_RANGE || x->abort == AB_CHANGED) {
         snprintf(why, sizeof why, "%s", x->abort == AB_RANGE
                  ? "server sent a partial response that does not match"
                  : "changed on the server since the partial file was begun");
-        unlinkat(sh->dirfd, x->tmp, 0);   /* the retry starts from byte 0 */
+        tmp_restart(x);   /* the retry starts from byte 0 */
         transient = 1;
     } else if (code == 416 && x->offset > 0 && (x->abort == AB_HTTP || rc == CURLE_OK)) {
         /* Range not satisfiable: the partial file may already be whole (a run killed
-         * between the last byte and the rename); otherwise it is stale: start again. */
-        if (x->cr_total == (int64_t)x->offset && finish_ok(x, x->offset, why, sizeof why) == 0)
+         * between the last byte and the rename) -- when the size the server names is that
+         * of the file, and of the version it was begun with; otherwise it is stale: start
+         * again. */
+        if (x->cr_total == (int64_t)x->offset && (x->total < 0 || x->total == x->cr_total) &&
+            finish_ok(x, x->offset, why, sizeof why) == 0)
             return END_DONE;
         snprintf(why, sizeof why, "HTTP 416 for the partial file (%llu bytes): starting again",
                  (unsigned long long)x->offset);
-        unlinkat(sh->dirfd, x->tmp, 0);
+        tmp_restart(x);
         transient = 1;
     } else if (x->abort == AB_HTTP || (rc == CURLE_OK && (code < 200 || code >= 300))) {
         snprintf(why, sizeof why, "HTTP %ld", code);
@@ -825,6 +1156,8 @@ static int attempt_end(xfer *x, CURLcode rc)
             expect = x->cr_total >= 0 ? x->cr_total : (cl >= 0 ? (int64_t)x->offset + cl : -1);
         else
             expect = cl;
+        if (expect < 0)
+            expect = x->total;   /* the size announced when the file was begun */
         /* Every byte went through full_write (the stage was flushed above): the file
          * holds offset + got bytes. */
         int64_t size = (int64_t)(x->offset + x->got);
@@ -843,7 +1176,10 @@ static int attempt_end(xfer *x, CURLcode rc)
         close(x->fd);
         x->fd = -1;
     }
-    if (transient && r->attempts <= o->retries) {
+    if (drop_tmp && x->lockfd >= 0)
+        tmp_restart(x);
+    double left = time_left(x, mono_now());
+    if (transient && r->attempts <= o->retries && left > 0) {
         double d = o->retry_base_s * pow(2.0, r->attempts - 1);
         if (d > o->retry_max_s)
             d = o->retry_max_s;
@@ -853,11 +1189,10 @@ static int attempt_end(xfer *x, CURLcode rc)
             if (ra > d)
                 d = ra;
         }
-        x->delay = d;
+        x->delay = d < left ? d : left;   /* the next attempt then fails at once */
         return END_RETRY;
     }
-    if (drop_tmp)
-        unlinkat(sh->dirfd, x->tmp, 0);
+    tmp_release(x, 0);   /* what is left of the file stays for a later run to continue */
     r->state = PK_ITEM_FAILED;
     if (r->attempts > 1)
         set_why(r, "%s (after %d attempts)", why, r->attempts);
@@ -1145,8 +1480,7 @@ out:
     for (size_t s = 0; s < made; s++) {
         if (ml.m)
             curl_multi_remove_handle(ml.m, xs[s].h);   /* harmless when not added */
-        if (xs[s].fd >= 0)
-            close(xs[s].fd);
+        tmp_release(&xs[s], 0);
         handle_free(&xs[s]);
     }
     if (ml.m)
@@ -1202,7 +1536,9 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
     sh->res = res;
     sh->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sh->dirfd < 0) {
-        snprintf(err, errsz, "%s: cannot open directory: %s", dir, strerror(errno));
+        char shown[120];
+        snprintf(err, errsz, "%s: cannot open directory: %s", pk_fetch_show(dir, shown, sizeof shown),
+                 strerror(errno));
         free(sh);
         return PK_FETCH_EINPUT;
     }
@@ -1216,6 +1552,14 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     sh->t0 = mono_now();
+    if (o->deadline_ms > 0)
+        sh->deadline = sh->t0 + (double)o->deadline_ms / 1000.0;
+    /* This run's part of its temporary names: the process and 32 random bits. */
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+        rnd = (uint32_t)(sh->t0 * 1e9) ^ (uint32_t)getpid() * 2654435761u;
+    snprintf(sh->tag, sizeof sh->tag, "p%lx-%08lx", (unsigned long)getpid() & 0xffffffffUL,
+             (unsigned long)rnd);
     scan_dir(sh, 2 * l->n + 1024);
     pthread_t pt;
     int have_pt = o->progress && pthread_create(&pt, NULL, progress_thread, sh) == 0;
@@ -1231,9 +1575,8 @@ int pk_fetch_run(const pk_fetch_list *l, const char *dir, const pk_fetch_opts *o
         pthread_join(pt, NULL);
     }
     close(sh->dirfd);
-    for (size_t i = 0; i < sh->nnames; i++)
-        free(sh->names[i]);
-    free(sh->names);
+    free_names(sh->names, sh->nnames);
+    free_names(sh->tmps, sh->ntmps);
     if (rc != PK_FETCH_OK) {   /* a runtime failure: no statistics */
         free(sh);
         return rc;

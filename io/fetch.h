@@ -19,12 +19,28 @@ enum {
 #define PK_FETCH_NAME_MAX 200
 /* Longest URL accepted (bytes). */
 #define PK_FETCH_URL_MAX 8192
-/* Suffix of the temporary file that holds a download until it is complete: ".NAME.pkpart". */
+/* Longest line of a LIST (bytes, without its newline): a URL, blanks and a name fit. */
+#define PK_FETCH_LINE_MAX 16384
+/* Most URLs in one run (arguments and LIST together). */
+#define PK_FETCH_LIST_MAX 1000000
+/* Most bytes read from one LIST (comments and blank lines included). */
+#define PK_FETCH_LIST_BYTES_MAX (256u << 20)
+/* Suffix of the temporary file that holds a download until it is complete.  Each run
+ * names its own, ".NAME.TAG.pkpart" (TAG: "p" PID "-" 8 random hex digits), locked with
+ * flock(2) while the run lives.  A later run takes over an unlocked one of the same NAME (its
+ * run died: the download resumes, If-Range and the recorded size making sure it is the same
+ * version) and removes any others, but never touches a locked one; ".NAME.pkpart" (older
+ * versions) is taken over too. */
 #define PK_FETCH_TMP_SUFFIX ".pkpart"
 /* Extended attribute holding the validator (ETag, else Last-Modified) of the version a
  * temporary file was begun with, once its body needs more than one write; it stays on the
  * finished file. */
 #define PK_FETCH_XATTR "user.parkit.validator"
+/* Extended attribute holding the total size in bytes: on a temporary file, the size the
+ * server announced for the version it was begun with (a resumed response announcing
+ * another total is another version); on a finished file, its size when it was completed
+ * (a file whose size differs is not trusted as done by a rerun, but fetched again). */
+#define PK_FETCH_XATTR_SIZE "user.parkit.size"
 
 /* ---- URL lists -------------------------------------------------------------------- */
 
@@ -45,11 +61,11 @@ void pk_fetch_list_free(pk_fetch_list *l);
 
 /* Add one URL (name may be NULL).  `src` names the origin for messages ("LIST" path or
  * "argument"); line is 0 for arguments.  Returns PK_FETCH_OK or PK_FETCH_EINPUT with a
- * message in err. */
+ * message in err (also beyond PK_FETCH_LIST_MAX URLs). */
 int pk_fetch_list_add(pk_fetch_list *l, const char *url, const char *name, const char *src,
                       unsigned line, char *err, size_t errsz);
 
-/* Parse a LIST: one URL per line, optionally followed by whitespace and an output name
+/* Parse a LIST: one URL per line (at most PK_FETCH_LINE_MAX bytes), optionally followed by whitespace and an output name
  * (the rest of the line, trimmed); blank lines and lines starting with '#' are skipped;
  * CRLF accepted.  The text need not be NUL-terminated; a NUL byte is an error. */
 int pk_fetch_list_parse(pk_fetch_list *l, const char *text, size_t len, const char *src,
@@ -85,6 +101,16 @@ size_t pk_fetch_name_sanitize(const char *in, size_t len, char *out, size_t outs
  * percent-decoded, then sanitised; "index.html" when the path ends in '/'. */
 size_t pk_fetch_name_from_url(const char *url, char *out, size_t outsz);
 
+/* A copy of url (malloc'd; NULL when out of memory) with the password of its user
+ * information replaced by "***": "http://user:***@host/".  Whatever prints or records a URL
+ * shows this.  Also for text that is not a valid URL (error messages). */
+char *pk_fetch_url_redacted(const char *url);
+
+/* `s` as it may be shown in a one-line message: control characters as '?', and when longer
+ * than outsz - 1 bytes, cut in the middle with "\u2026" (the head and the tail kept).
+ * outsz must be at least 16.  Returns out. */
+char *pk_fetch_show(const char *s, char *out, size_t outsz);
+
 /* ---- Downloading --------------------------------------------------------------------- */
 
 typedef enum { PK_FETCH_SEQ = 0, PK_FETCH_POOL, PK_FETCH_MULTI } pk_fetch_mode;
@@ -95,7 +121,11 @@ typedef struct pk_fetch_opts {
     int retries;              /* extra attempts for transient failures */
     int64_t max_filesize;     /* bytes, 0 = no limit */
     long connect_timeout_ms;  /* connection phase */
-    long stall_timeout_ms;    /* abort when under 1 byte/s for this long */
+    long stall_timeout_ms;    /* abort when nothing arrives for this long */
+    int64_t min_speed;        /* bytes/s: abort an attempt slower than this over ... */
+    long min_speed_time_ms;   /* ... this long (0 / 0: no speed limit) */
+    long max_time_ms;         /* one URL, all its attempts and waits: at most this (0: none) */
+    long deadline_ms;         /* the whole run: at most this (0: none) */
     long max_redirs;          /* redirects followed at most */
     double retry_base_s;      /* first backoff delay (doubled each attempt, with jitter) */
     double retry_max_s;       /* cap on one delay, Retry-After included */

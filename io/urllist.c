@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curl/curl.h>
 #include "fetch.h"
 
@@ -77,6 +78,91 @@ int pk_fetch_url_check(const char *url, const char **why)
     curl_free(host);
     curl_url_cleanup(u);
     return rc;
+}
+
+/* For an http: or https: URL, where its authority begins as libcurl reads it: after the
+ * scheme's ':' and the slashes that follow (libcurl takes one or three as well as two).
+ * NULL for anything else. */
+static const char *http_authority(const char *url)
+{
+    size_t i;
+    if (strncasecmp(url, "http:", 5) == 0)
+        i = 5;
+    else if (strncasecmp(url, "https:", 6) == 0)
+        i = 6;
+    else
+        return NULL;
+    while (url[i] == '/' || url[i] == '\\')
+        i++;
+    return url + i;
+}
+
+/* In an http(s) URL the user information ends at the last '@' of the authority (libcurl and
+ * RFC 3986 agree whenever the URL is valid; the last one hides more when it is not); the
+ * password is what follows its first ':'.  In anything else (a bad URL in a message) the
+ * user information is taken to run from after the '/', '?' or '#' before the first '@' to
+ * the last '@' before the next of those. */
+char *pk_fetch_url_redacted(const char *url)
+{
+    size_t len = strlen(url);
+    char *out = malloc(len + 4);
+    if (!out)
+        return NULL;
+    const char *ui = http_authority(url), *at = NULL;
+    if (ui) {
+        size_t alen = strcspn(ui, "/?#");
+        for (size_t i = alen; i-- > 0;)
+            if (ui[i] == '@') {
+                at = ui + i;
+                break;
+            }
+    } else if ((at = strchr(url, '@'))) {
+        ui = at;
+        while (ui > url && !strchr("/?#", ui[-1]))
+            ui--;
+        for (const char *p = at; *p && !strchr("/?#", *p); p++)
+            if (*p == '@')
+                at = p;
+    }
+    const char *colon = at ? memchr(ui, ':', (size_t)(at - ui)) : NULL;
+    if (!colon) {
+        memcpy(out, url, len + 1);
+        return out;
+    }
+    size_t head = (size_t)(colon + 1 - url);
+    memcpy(out, url, head);
+    memcpy(out + head, "***", 3);
+    memcpy(out + head + 3, at, len - (size_t)(at - url) + 1);
+    return out;
+}
+
+char *pk_fetch_show(const char *s, char *out, size_t outsz)
+{
+    static const char ell[] = "\xe2\x80\xa6";   /* U+2026 in UTF-8 */
+    size_t len = strlen(s), head = len, tail = len;
+    if (len > outsz - 1) {
+        size_t keep = outsz - 1 - (sizeof ell - 1);
+        head = keep / 2;
+        tail = len - (keep - head);
+        /* Never cut a UTF-8 sequence: back off to the start of a character. */
+        while (head > 0 && ((unsigned char)s[head] & 0xc0) == 0x80)
+            head--;
+        while (tail < len && ((unsigned char)s[tail] & 0xc0) == 0x80)
+            tail++;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < head; i++)
+        out[k++] = is_ctl((unsigned char)s[i]) ? '?' : s[i];
+    if (tail < len || head < len) {
+        if (head < tail) {
+            memcpy(out + k, ell, sizeof ell - 1);
+            k += sizeof ell - 1;
+        }
+        for (size_t i = tail; i < len; i++)
+            out[k++] = is_ctl((unsigned char)s[i]) ? '?' : s[i];
+    }
+    out[k] = '\0';
+    return out;
 }
 
 int pk_fetch_name_check(const char *name, const char **why)
@@ -195,25 +281,34 @@ int pk_fetch_list_add(pk_fetch_list *l, const char *url, const char *name, const
                       unsigned line, char *err, size_t errsz)
 {
     const char *why = NULL;
-    char where[64];
+    char where[140];   /* "LIST:LINE", the LIST's path shortened */
+    char srcs[120];
+    pk_fetch_show(src, srcs, sizeof srcs);
     if (line)
-        snprintf(where, sizeof where, ":%u", line);
+        snprintf(where, sizeof where, "%s:%u", srcs, line);
     else
-        where[0] = '\0';
+        snprintf(where, sizeof where, "%s", srcs);
+    if (l->n >= PK_FETCH_LIST_MAX) {
+        snprintf(err, errsz, "%s: more than %d URLs (the most one run takes)", where,
+                 PK_FETCH_LIST_MAX);
+        return PK_FETCH_EINPUT;
+    }
     if (pk_fetch_url_check(url, &why) != 0) {
-        /* Show at most 80 bytes of the offending URL, control characters masked. */
-        char shown[84];
-        size_t k = 0;
-        for (size_t i = 0; url[i] && k < 80; i++)
-            shown[k++] = is_ctl((unsigned char)url[i]) ? '?' : url[i];
-        shown[k] = '\0';
-        snprintf(err, errsz, "%s%s: %s: \"%s%s\"", src, where, why, shown, url[k] ? "..." : "");
+        /* The offending URL: its password hidden, at most 120 bytes (cut in the middle),
+         * control characters masked. */
+        char shown[120];
+        char *red = pk_fetch_url_redacted(url);
+        pk_fetch_show(red ? red : "(out of memory)", shown, sizeof shown);
+        free(red);
+        snprintf(err, errsz, "%s: %s: \"%s\"", where, why, shown);
         return PK_FETCH_EINPUT;
     }
     if (name && pk_fetch_name_check(name, &why) != 0) {
         char shown[PK_FETCH_NAME_MAX + 1];
         pk_fetch_name_sanitize(name, strlen(name), shown, sizeof shown);
-        snprintf(err, errsz, "%s%s: unsafe output name (%s): \"%s\"", src, where, why, shown);
+        char shown2[120];
+        snprintf(err, errsz, "%s: unsafe output name (%s): \"%s\"", where, why,
+                 pk_fetch_show(shown, shown2, sizeof shown2));
         return PK_FETCH_EINPUT;
     }
     if (l->n == l->cap) {
@@ -247,8 +342,15 @@ int pk_fetch_list_parse_line(pk_fetch_list *l, const char *text, size_t n, const
 {
     if (n > 0 && text[n - 1] == '\n')
         n--;
+    char srcs[120];
+    if (n > PK_FETCH_LINE_MAX) {
+        snprintf(err, errsz, "%s:%u: line longer than %d bytes (the longest a LIST takes)",
+                 pk_fetch_show(src, srcs, sizeof srcs), line, PK_FETCH_LINE_MAX);
+        return PK_FETCH_EINPUT;
+    }
     if (memchr(text, '\0', n)) {
-        snprintf(err, errsz, "%s:%u: contains a NUL byte (not a text list of URLs)", src, line);
+        snprintf(err, errsz, "%s:%u: contains a NUL byte (not a text list of URLs)",
+                 pk_fetch_show(src, srcs, sizeof srcs), line);
         return PK_FETCH_EINPUT;
     }
     /* Trim both ends (spaces, tabs, CR). */
@@ -302,6 +404,7 @@ int pk_fetch_list_parse(pk_fetch_list *l, const char *text, size_t len, const ch
 
 typedef struct nameset {
     const char **slot;
+    unsigned long *next;   /* per name taken as a base: the suffix number to try next */
     size_t cap;
 } nameset;
 
@@ -313,28 +416,32 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static int set_has(const nameset *ns, const char *s)
+/* The slot holding s, or the empty slot where it would go. */
+static size_t set_find(const nameset *ns, const char *s)
 {
-    for (size_t i = hash_str(s) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1)) {
-        if (!ns->slot[i])
-            return 0;
-        if (strcmp(ns->slot[i], s) == 0)
-            return 1;
-    }
+    size_t i = hash_str(s) & (ns->cap - 1);
+    while (ns->slot[i] && strcmp(ns->slot[i], s) != 0)
+        i = (i + 1) & (ns->cap - 1);
+    return i;
 }
+
+static int set_has(const nameset *ns, const char *s) { return ns->slot[set_find(ns, s)] != NULL; }
 
 static void set_put(nameset *ns, const char *s)
 {
-    size_t i = hash_str(s) & (ns->cap - 1);
-    while (ns->slot[i])
-        i = (i + 1) & (ns->cap - 1);
-    ns->slot[i] = s;
+    size_t i = set_find(ns, s);
+    if (!ns->slot[i]) {
+        ns->slot[i] = s;
+        ns->next[i] = 1;
+    }
 }
 
-/* Make it->name unique against ns (rewriting it as stem-K.ext), then add it. */
+/* Make it->name unique against ns (rewriting it as stem-K.ext), then add it.  K starts where
+ * the last duplicate of the same name stopped, so n copies of one name cost O(n), not O(n^2). */
 static int make_unique(nameset *ns, pk_fetch_item *it)
 {
-    if (!set_has(ns, it->name)) {
+    size_t base = set_find(ns, it->name);
+    if (!ns->slot[base]) {
         set_put(ns, it->name);
         return 0;
     }
@@ -345,7 +452,8 @@ static int make_unique(nameset *ns, pk_fetch_item *it)
     const char *ext = name + stem;
     size_t extlen = len - stem;
     char cand[PK_FETCH_NAME_MAX + 1];
-    for (unsigned long k = 1;; k++) {
+    unsigned long k = ns->next[base];
+    for (;; k++) {
         char num[24];
         int nl = snprintf(num, sizeof num, "-%lu", k);
         size_t keep = stem;
@@ -364,9 +472,11 @@ static int make_unique(nameset *ns, pk_fetch_item *it)
         if (pk_fetch_name_check(cand, &why) == 0 && !set_has(ns, cand))
             break;
     }
+    ns->next[base] = k + 1;
     char *dup = strdup(cand);
     if (!dup)
         return -1;
+    /* The base name stays in the set (its slot points at the item that holds it). */
     free(it->name);
     it->name = dup;
     set_put(ns, it->name);
@@ -385,11 +495,14 @@ int pk_fetch_list_finish(pk_fetch_list *l, char *err, size_t errsz)
             return PK_FETCH_EFAIL;
         }
     }
-    nameset ns = { NULL, 16 };
+    nameset ns = { NULL, NULL, 16 };
     while (ns.cap < 2 * l->n + 16)
         ns.cap *= 2;
     ns.slot = calloc(ns.cap, sizeof *ns.slot);
-    if (!ns.slot) {
+    ns.next = calloc(ns.cap, sizeof *ns.next);
+    if (!ns.slot || !ns.next) {
+        free(ns.slot);
+        free(ns.next);
         snprintf(err, errsz, "out of memory");
         return PK_FETCH_EFAIL;
     }
@@ -403,5 +516,6 @@ int pk_fetch_list_finish(pk_fetch_list *l, char *err, size_t errsz)
                 break;
             }
     free(ns.slot);
+    free(ns.next);
     return rc;
 }

@@ -43,6 +43,9 @@ same_file() {
 requests() { grep -c " $1 " "$W/server.log"; }   # how many requests the server saw for a path
 log_lines() { wc -l <"$W/server.log"; }
 no_tmp() { ! ls -A "$1" | grep -q '\.pkpart$'; }
+# tmp_of DIR NAME: the temporary file(s) of NAME in DIR (".NAME.TAG.pkpart", a run's own;
+# ".NAME.pkpart" from older versions), one a line.
+tmp_of() { ls -A "$1" 2>/dev/null | grep -E "^\.$(printf '%s' "$2" | sed 's/[.[\*^$]/\\&/g')(\.p[0-9a-f]+-[0-9a-f]{8})?\.pkpart\$" | sed "s|^|$1/|"; }
 elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # ---------------------------------------------------------------- byte-exact in every mode
@@ -197,7 +200,7 @@ kill_midway() {
     pid=$!
     SZ=0
     for i in $(seq 100); do
-        SZ=$(stat -c %s "$d/.$name.pkpart" 2>/dev/null || echo 0)
+        SZ=$(stat -c %s "$(tmp_of "$d" "$name" | head -1)" 2>/dev/null || echo 0)
         [ "$SZ" -gt 300000 ] && break
         sleep 0.05
     done
@@ -238,7 +241,7 @@ changed_case() {   # NAME MODE QUERY1 QUERY2 WANT_RETRIES
     local path="/f/changed/$name.bin" size=3000000
     kill_midway "$d" "$name.bin" "$mode" "$B$path?size=$size&rate=1500000&$q1"
     sz=$SZ
-    v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$d/.$name.bin.pkpart" 2>/dev/null)
+    v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$(tmp_of "$d" "$name.bin" | head -1)" 2>/dev/null)
     checkx "$name: killed mid-download ($sz bytes), validator '$v' kept with it" '[ "$sz" -gt 0 ] && [ -n "$v" ]'
     run "$B$path?size=$size&$q2" -o "$d" --mode "$mode"
     check "$name: rerun exit 0" [ $RC -eq 0 ]
@@ -272,6 +275,137 @@ check "complete partial file + 416: nothing downloaded" grep -q "Bytes received 
 head -c 9000 /dev/zero >"$W/whole/.s.bin.pkpart"
 run "$B/f/whole/s.bin?size=7000" -o "$W/whole"
 check "stale partial file + 416: downloaded again, byte-exact" same_file "$W/whole" s.bin /f/whole/s.bin 7000
+
+# ---------------------------------------------------------------- runs side by side (issue 9, item 3)
+# Two runs of the same URL into the same DIR at once: each writes its own temporary file
+# (locked while it lives); neither continues or renames the other's; both end byte-exact.
+d=$W/twice
+mkdir -p "$d"
+url="$B/f/twice/t.bin?size=2000000&rate=2500000"
+"$PARKIT" fetch "$url" -o "$d" >"$W/twice1.out" 2>&1 &
+p1=$!
+for _ in $(seq 100); do [ -n "$(tmp_of "$d" t.bin)" ] && break; sleep 0.02; done
+"$PARKIT" fetch "$url" -o "$d" >"$W/twice2.out" 2>&1 &
+p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+checkx "two runs of one URL at once: both exit 0 ($rc1, $rc2)" '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]'
+check "two runs of one URL at once: the file is whole and byte-exact" same_file "$d" t.bin /f/twice/t.bin 2000000
+check "two runs of one URL at once: the second never continued the first's file" \
+    [ "$(grep -c "/f/twice/t.bin range=bytes=[0-9]" "$W/server.log")" -eq 0 ]
+check "two runs of one URL at once: no temporary file left" no_tmp "$d"
+if [ "$XATTR" = 1 ]; then
+    # A finished file records its size; one that no longer has it is not trusted as done.
+    check "finished file: its size recorded (user.parkit.size)" [ "$(getfattr --only-values -n user.parkit.size "$d/t.bin" 2>/dev/null || python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.parkit.size").decode(), end="")' "$d/t.bin")" = 2000000 ]
+    truncate -s 33333 "$d/t.bin"
+    before=$(log_lines)
+    run "$url" -o "$d"
+    checkx "finished file cut short since: fetched again, byte-exact" '[ $RC -eq 0 ] && [ "$(log_lines)" -gt "$before" ] && same_file "$d" t.bin /f/twice/t.bin 2000000'
+    before=$(log_lines)
+    run "$url" -o "$d"
+    checkx "finished file intact: skipped, nothing requested" '[ $RC -eq 0 ] && [ "$(log_lines)" -eq "$before" ] && grep -q "skipped 1" "$W/out"'
+fi
+# Partial files of dead runs: the largest is continued, the others removed; one that is
+# locked (a run still writing it) is never touched.
+d=$W/dead
+mkdir -p "$d"
+"$SERVER" --emit /f/dead/k.bin 1000 >"$d/.k.bin.p1-00000001.pkpart"
+"$SERVER" --emit /f/dead/k.bin 500 >"$d/.k.bin.p2-00000002.pkpart"
+printf 'live' >"$d/.k.bin.p3-00000003.pkpart"
+flock "$d/.k.bin.p3-00000003.pkpart" sleep 4 &
+lpid=$!
+sleep 0.3
+run "$B/f/dead/k.bin?size=5000" -o "$d"
+check "dead runs' partial files: exit 0, byte-exact" same_file "$d" k.bin /f/dead/k.bin 5000
+check "dead runs' partial files: the largest continued (Range from 1000)" grep -q "/f/dead/k.bin range=bytes=1000- " "$W/server.log"
+check "dead runs' partial files: the others removed" [ ! -e "$d/.k.bin.p2-00000002.pkpart" ]
+checkx "a locked partial file (a live run) left alone" '[ "$(cat "$d/.k.bin.p3-00000003.pkpart" 2>/dev/null)" = live ]'
+wait "$lpid"
+run "$B/f/dead/k.bin?size=5000" -o "$d"
+check "once its run is gone, a rerun removes it (the file being done)" no_tmp "$d"
+
+# ---------------------------------------------------------------- resume joins one version only (item 6)
+R2="--retries 2 --retry-delay 0.05"
+# A retry whose 206 names another total size (33333-199999/200000 after a 100000-byte answer).
+run "$B/f/v6/total.bin?size=100000&size2=200000&etag=0&drop_after=33333&drops=1" -o "$W/v6" $R2
+checkx "resume: a changed total size restarts from byte 0, byte-exact ($RC)" '[ $RC -eq 0 ] && same_file "$W/v6" total.bin /f/v6/total.bin 100000'
+if [ "$XATTR" = 1 ]; then
+    # The same across runs: the size announced when the file was begun is kept with it.
+    kill_midway "$W/v6b" "big.bin" multi "$B/f/v6b/big.bin?size=3000000&rate=1500000&etag=0"
+    run "$B/f/v6b/big.bin?size=3000000&size2=4000000&etag=0" -o "$W/v6b"
+    checkx "resume after a kill: a changed total size restarts, byte-exact" '[ $RC -eq 0 ] && same_file "$W/v6b" big.bin /f/v6b/big.bin 3000000 && no_tmp "$W/v6b"'
+    # Only a weak ETag: not a validator for a range -- the rerun starts again.
+    kill_midway "$W/v6w" "weak.bin" pool "$B/f/v6w/weak.bin?size=3000000&rate=1500000&weak=1&version=1"
+    run "$B/f/v6w/weak.bin?size=3000000&weak=1&version=2" -o "$W/v6w" --mode pool
+    checkx "resume: a weak ETag is no validator, the rerun fetches version 2 whole" '[ $RC -eq 0 ] && same_file "$W/v6w" weak.bin /f/v6w/weak.bin 3000000 2 && no_tmp "$W/v6w"'
+fi
+
+# ---------------------------------------------------------------- slow servers, time limits (item 9)
+t0=$(date +%s%N)
+run "$B/f/drip/slow.bin?size=1000&drip_ms=100" -o "$W/drip" --retries 0 --min-speed 100 --min-speed-time 1
+ms=$(elapsed_ms "$t0")
+checkx "--min-speed: a server dripping 10 B/s fails after the 1 s window ($ms ms)" '[ $RC -eq 1 ] && [ "$ms" -lt 4000 ] && grep -q "too slow" "$W/err"'
+check "--min-speed: nothing under the final name" [ ! -e "$W/drip/slow.bin" ]
+t0=$(date +%s%N)
+run "$B/f/drip/slow2.bin?size=1000&drip_ms=100" -o "$W/drip" --retries 5 --retry-delay 0.05 --max-time 1.5 --min-speed 0
+ms=$(elapsed_ms "$t0")
+checkx "--max-time 1.5: one URL's attempts end after 1.5 s ($ms ms)" '[ $RC -eq 1 ] && [ "$ms" -ge 1400 ] && [ "$ms" -lt 4500 ] && grep -q "longer than --max-time" "$W/err"'
+t0=$(date +%s%N)
+run "$B/f/drip/a.bin?size=1000&drip_ms=100" "$B/f/drip/b.bin?size=1000&drip_ms=100" -o "$W/drip" --mode seq --deadline 1 --min-speed 0
+ms=$(elapsed_ms "$t0")
+checkx "--deadline 1: the run ends after 1 s, the unfinished URLs failed ($ms ms)" '[ $RC -eq 1 ] && [ "$ms" -lt 4000 ] && [ "$(grep -c "deadline" "$W/err")" -eq 2 ]'
+
+# ---------------------------------------------------------------- --compare and signals (item 10)
+# SIGINT / SIGTERM to the parent: its child (downloading) goes too, the parent exits 128+sig.
+compare_signal() {   # SIGNAL CODE
+    local d=$W/cmpsig-$1 ppid child="" i rc
+    mkdir -p "$d"
+    env --default-signal=INT "$PARKIT" fetch "$B/f/cmpsig/$1.bin?size=6000000&rate=1000000" -o "$d" --compare >"$W/out" 2>"$W/err" &
+    ppid=$!
+    for i in $(seq 100); do child=$(pgrep -P "$ppid" | head -1); [ -n "$child" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && break; sleep 0.05; done
+    sleep 0.3
+    kill -s "$1" "$ppid"
+    for i in $(seq 100); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.05; done
+    wait "$ppid"; rc=$?
+    for i in $(seq 40); do [ -n "$child" ] && kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+    checkx "--compare + SIG$1: the child ($child) dies with the parent" '[ -n "$child" ] && ! kill -0 "$child" 2>/dev/null'
+    check "--compare + SIG$1: the parent exits $2" [ "$rc" -eq "$2" ]
+    check "--compare + SIG$1: the interrupted folder is removed" [ -z "$(ls -A "$d")" ]
+    [ -n "$child" ] && kill -9 "$child" 2>/dev/null
+}
+compare_signal INT 130
+compare_signal TERM 143
+
+# ---------------------------------------------------------------- what fetch prints (items 14, 15)
+run "http://alice:s3cret-pw@127.0.0.1:$PORT/status/404?c=1" -o "$W/cred" --retries 0
+checkx "a URL's password is never printed (failure list)" '[ $RC -eq 1 ] && grep -q "alice:\*\*\*@127.0.0.1" "$W/err" && ! grep -q s3cret "$W/err" "$W/out"'
+run "http://alice:s3cret-pw@127.0.0.1:$PORT/status/404?c=2" -o "$W/cred" --retries 0 --format json
+checkx "a URL's password is never printed (JSON)" '! grep -q s3cret "$W/err" "$W/out" && grep -q "alice:\*\*\*@" "$W/out"'
+run "http//alice:s3cret-pw@127.0.0.1/x" -o "$W/cred"
+checkx "a URL's password is never printed (bad URL message)" '[ $RC -eq 2 ] && ! grep -q s3cret "$W/err"'
+long=$(head -c 100000 /dev/zero | tr '\0' 'a')
+run "$B/f/x?size=1" -o "/proc/$long"
+checkx "a 100 KB path: one short line that keeps the reason" '[ $RC -eq 2 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && [ "$(wc -c <"$W/err")" -lt 600 ] && grep -qE ": [A-Z][A-Za-z ]+\$" "$W/err"'
+before=$(log_lines)
+run "$B/f/res/r.bin?size=10" -o "$W/resdir" --results "$W/no-such-dir/r.csv"
+checkx "--results in a missing folder: exit 2 before any download" '[ $RC -eq 2 ] && [ "$(log_lines)" -eq "$before" ] && [ ! -e "$W/resdir" ] && grep -q "^parkit: --results" "$W/err"'
+run "$B/f/res/r.bin?size=10" -o "$W/resdir" --results "$W"
+checkx "--results a directory: exit 2 before any download" '[ $RC -eq 2 ] && [ "$(log_lines)" -eq "$before" ]'
+
+# ---------------------------------------------------------------- bounded lists (item 8)
+bounded_list() {   # DESCRIPTION LINE_NUMBER COMMAND...: exit 2 within 15 s, the line named
+    local what=$1 line=$2 t0 ms
+    shift 2
+    t0=$(date +%s%N)
+    timeout 20 bash -c "$*" >"$W/out" 2>"$W/err"
+    RC=$?
+    ms=$(elapsed_ms "$t0")
+    checkx "$what: exit 2 in $ms ms, line $line named" '[ $RC -eq 2 ] && [ "$ms" -lt 15000 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && grep -q ":$line: " "$W/err"'
+}
+bounded_list "-i /dev/zero (one endless line)" 1 "'$PARKIT' fetch -i /dev/zero -o '$W/nothing'"
+bounded_list "-i - from /dev/zero" 1 "'$PARKIT' fetch -i - -o '$W/nothing' </dev/zero"
+bounded_list "a 20 KB line 3 on stdin" 3 "{ echo '$B/f/a'; echo '# c'; head -c 20000 /dev/zero | tr '\\\\0' a; echo; } | '$PARKIT' fetch -i - -o '$W/nothing'"
+bounded_list "endless blank lines on stdin" 268435457 "yes '' | '$PARKIT' fetch -i - -o '$W/nothing'"
 
 # ---------------------------------------------------------------- hostile names
 mkdir -p "$W/outside" "$W/hostile"
@@ -338,6 +472,14 @@ bad_input "--retries -1" "$B/f/bad/x?size=1" -o "$W/nothing" --retries -1
 bad_input "--max-filesize 0" "$B/f/bad/x?size=1" -o "$W/nothing" --max-filesize 0
 bad_input "--compare with --mode" "$B/f/bad/x?size=1" -o "$W/nothing" --compare --mode seq
 bad_input "unknown option" "$B/f/bad/x?size=1" -o "$W/nothing" --bogus
+# Seconds: digits, an optional fraction and exponent, 1 ms to a day (item 9, 15).
+for v in 0.0004 " 5" 0x10 inf nan -1 +5 1e-4 1e9 "" 5s; do
+    bad_input "--connect-timeout '$v'" "$B/f/bad/x?size=1" -o "$W/nothing" --connect-timeout "$v"
+done
+bad_input "--stall-timeout 0.0004" "$B/f/bad/x?size=1" -o "$W/nothing" --stall-timeout 0.0004
+bad_input "--max-time 0" "$B/f/bad/x?size=1" -o "$W/nothing" --max-time 0
+bad_input "--deadline 1e-5" "$B/f/bad/x?size=1" -o "$W/nothing" --deadline 1e-5
+bad_input "--min-speed abc" "$B/f/bad/x?size=1" -o "$W/nothing" --min-speed abc
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

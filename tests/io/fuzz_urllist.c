@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include "fetch.h"
 
 static void check_name(const char *name)
@@ -53,6 +54,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     pk_fetch_name_from_url(s, out, sizeof out);
     check_name(out);
+
+    /* 3. The input as a URL to show: its password redacted (what libcurl takes for the
+     * password is "***" afterwards), at most 3 bytes longer; shown in one bounded line. */
+    char *r = pk_fetch_url_redacted(s);
+    if (!r || strlen(r) > strlen(s) + 3)
+        abort();
+    CURLU *u = curl_url(), *v = curl_url();
+    char *pw = NULL, *pw2 = NULL;
+    if (u && v && curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK && pw && *pw) {
+        if (curl_url_set(v, CURLUPART_URL, r, 0) != CURLUE_OK ||
+            curl_url_get(v, CURLUPART_PASSWORD, &pw2, 0) != CURLUE_OK || strcmp(pw2, "***") != 0) {
+            fprintf(stderr, "password not redacted: \"%s\" -> \"%s\"\n", s, r);
+            abort();
+        }
+    }
+    curl_free(pw);
+    curl_free(pw2);
+    curl_url_cleanup(u);
+    curl_url_cleanup(v);
+    char shown[64];
+    pk_fetch_show(r, shown, sizeof shown);
+    if (strlen(shown) > sizeof shown - 1)
+        abort();
+    for (const char *c = shown; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            abort();
+    free(r);
     free(s);
     return 0;
 }

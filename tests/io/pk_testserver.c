@@ -18,6 +18,10 @@
  *                 [version=0: another version of the content, with its own ETag]
  *                 [etag=1: send a strong ETag] [lastmod=EPOCH: send Last-Modified]
  *                 [ifrange=1: honour If-Range (0: serve the Range whatever it says)]
+ *                 [weak=1: the ETag is weak (W/"...")]
+ *                 [size2=B: a request with Range is served as if the file had B bytes
+ *                  (a server whose file changed size between two requests)]
+ *                 [drip_ms=M: one byte every M ms (a server that never stalls, but crawls)]
  *                 [fail=K status=S retry_after=R key=X: the first K requests for key X
  *                  (default: the path) answer S]
  *                 [drop_after=B drops=K: close the connection after byte B, K times]
@@ -94,7 +98,7 @@ static double now_s(void)
 
 typedef struct body {
     uint64_t seed, start, len;   /* serve [start, start+len) of the content */
-    uint64_t rate;
+    uint64_t rate, drip_ms;
     int64_t drop_at, stall_at;   /* absolute offsets, -1 = never */
     double t0;
 } body;
@@ -125,6 +129,13 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         }
         if ((int64_t)(abs + n) > b->stall_at)
             n = (uint64_t)b->stall_at - abs;
+    }
+    if (b->drip_ms) {
+        n = 1;
+        for (uint64_t t = 0; t < b->drip_ms && !atomic_load(&stopping); t += 10)
+            nap_ms(b->drip_ms - t < 10 ? (long)(b->drip_ms - t) : 10);
+        if (atomic_load(&stopping))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     if (b->rate) {
         double due = b->t0 + (double)(pos + n) / (double)b->rate;
@@ -284,6 +295,7 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *url, voi
         return MHD_NO;
     b->seed = pk_content_seed_v(url, arg_u64(c, "version", 0));
     b->rate = arg_u64(c, "rate", 0);
+    b->drip_ms = arg_u64(c, "drip_ms", 0);
     b->drop_at = b->stall_at = -1;
     b->t0 = now_s();
     if (arg(c, "drop_after") && bump("drop", key) < arg_u64(c, "drops", UINT64_MAX))
@@ -294,11 +306,14 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *url, voi
     unsigned code = MHD_HTTP_OK;
     int ranges = arg_u64(c, "range", 1) != 0;
     const char *rh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+    if (rh && arg(c, "size2"))
+        size = arg_u64(c, "size2", size);
     /* Validators: the ETag names the version; If-Range that names another one (or a date
      * other than Last-Modified) turns the Range request into a request for everything. */
     char etag[64] = "", lastmod[64] = "";
     if (arg_u64(c, "etag", 1))
-        snprintf(etag, sizeof etag, "\"%016" PRIx64 "-%" PRIu64 "\"", b->seed, size);
+        snprintf(etag, sizeof etag, "%s\"%016" PRIx64 "-%" PRIu64 "\"",
+                 arg_u64(c, "weak", 0) ? "W/" : "", b->seed, size);
     if (arg(c, "lastmod")) {
         time_t t = (time_t)arg_u64(c, "lastmod", 0);
         struct tm tm;

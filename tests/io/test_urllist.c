@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "fetch.h"
 
@@ -208,10 +209,133 @@ static void sanitize_random(void **state)
     }
 }
 
+/* Passwords never shown: every form of user information, and text that is not a URL. */
+static void url_password_redacted(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        { "http://user:pass@host/x", "http://user:***@host/x" },
+        { "HTTPS://u:p%40ss@h:8080/a?b=c", "HTTPS://u:***@h:8080/a?b=c" },
+        { "http://:secret@h/", "http://:***@h/" },
+        { "http://u:pa:ss@h/", "http://u:***@h/" },
+        { "http://u:p@ss@h/", "http://u:***@h/" },
+        { "http://u:p@[::1]:80/", "http://u:***@[::1]:80/" },
+        { "http://user@host/", "http://user@host/" },
+        { "http://host/a:b@c", "http://host/a:b@c" },
+        { "http://host/?u=a:b@c", "http://host/?u=a:b@c" },
+        { "http://host:8080/p@x", "http://host:8080/p@x" },
+        { "http//user:pass@host/x", "http//user:***@host/x" },
+        { "user:pass@host", "user:***@host" },
+        { "http:/z:pw@h/x", "http:/z:***@h/x" },
+        { "http:///z:pw@h/x", "http:///z:***@h/x" },
+        { "ftp://u:p@x@h/", "ftp://u:***@h/" },
+        { "ftp://h/a:b@c", "ftp://h/a:***@c" },
+        { "http://h/", "http://h/" },
+        { "", "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *r = pk_fetch_url_redacted(cases[i][0]);
+        assert_non_null(r);
+        assert_string_equal(r, cases[i][1]);
+        free(r);
+    }
+    /* The message for a bad URL names it without its password. */
+    pk_fetch_list l;
+    pk_fetch_list_init(&l);
+    assert_int_equal(pk_fetch_list_add(&l, "ftp://bob:hunter2@h/x", NULL, "LIST", 3, err, sizeof err),
+                     PK_FETCH_EINPUT);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "bob:***@h"));
+    pk_fetch_list_free(&l);
+}
+
+/* Long values in messages: cut in the middle, the end kept, one line, bounded. */
+static void shown_values_cut_in_the_middle(void **state)
+{
+    (void)state;
+    char out[40];
+    assert_string_equal(pk_fetch_show("short", out, sizeof out), "short");
+    assert_string_equal(pk_fetch_show("a\nb\x7f", out, sizeof out), "a?b?");
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[0] = 'H';
+    big[sizeof big - 2] = 'T';
+    big[sizeof big - 1] = '\0';
+    pk_fetch_show(big, out, sizeof out);
+    assert_true(strlen(out) <= sizeof out - 1);
+    assert_int_equal(out[0], 'H');
+    assert_int_equal(out[strlen(out) - 1], 'T');
+    assert_non_null(strstr(out, "\xe2\x80\xa6"));
+    /* Multi-byte characters are never cut. */
+    char u[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(u, "\xc3\xa9");
+    pk_fetch_show(u, out, sizeof out);
+    size_t n = strlen(out);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)out[i] == 0xc3)
+            assert_true(i + 1 < n && (unsigned char)out[i + 1] == 0xa9);
+    /* A LIST named by a 100 KB path: the message still has its reason. */
+    static char path[100001];
+    memset(path, 'p', sizeof path - 1);
+    pk_fetch_list l;
+    pk_fetch_list_init(&l);
+    assert_int_equal(pk_fetch_list_add(&l, "gopher://h/", NULL, path, 7, err, sizeof err), PK_FETCH_EINPUT);
+    assert_non_null(strstr(err, ":7: only http:// and https:// URLs are supported"));
+    pk_fetch_list_free(&l);
+}
+
+/* A LIST line longer than PK_FETCH_LINE_MAX is an error naming the line. */
+static void list_line_length_bounded(void **state)
+{
+    (void)state;
+    size_t n = PK_FETCH_LINE_MAX + 100;
+    char *text = malloc(n + 64);
+    assert_non_null(text);
+    strcpy(text, "http://h/a\n# c\n");
+    size_t k = strlen(text);
+    memset(text + k, 'a', n);
+    pk_fetch_list l;
+    pk_fetch_list_init(&l);
+    assert_int_equal(pk_fetch_list_parse(&l, text, k + n, "LIST", err, sizeof err), PK_FETCH_EINPUT);
+    assert_non_null(strstr(err, "LIST:3: line longer than"));
+    pk_fetch_list_free(&l);
+    /* Exactly at the limit (a URL that long is refused as a URL, not as a line). */
+    pk_fetch_list_init(&l);
+    assert_int_equal(pk_fetch_list_parse(&l, text + k, PK_FETCH_LINE_MAX, "LIST", err, sizeof err),
+                     PK_FETCH_EINPUT);
+    assert_null(strstr(err, "line longer"));
+    pk_fetch_list_free(&l);
+    free(text);
+}
+
+/* n copies of one name become name, name-1, ..., name-(n-1) in linear time (200000 copies
+ * took minutes when every copy tried every suffix from 1). */
+static void many_duplicates_linear(void **state)
+{
+    (void)state;
+    pk_fetch_list l;
+    pk_fetch_list_init(&l);
+    const size_t n = 200000;
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pk_fetch_list_add(&l, "http://h/same.bin", NULL, "arg", 0, err, sizeof err),
+                         PK_FETCH_OK);
+    clock_t t0 = clock();
+    assert_int_equal(pk_fetch_list_finish(&l, err, sizeof err), PK_FETCH_OK);
+    double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_string_equal(l.v[0].name, "same.bin");
+    assert_string_equal(l.v[1].name, "same-1.bin");
+    assert_string_equal(l.v[n - 1].name, "same-199999.bin");
+    assert_true(s < 5.0);
+    pk_fetch_list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(list_format),     cmocka_unit_test(bad_urls),
+        cmocka_unit_test(url_password_redacted), cmocka_unit_test(shown_values_cut_in_the_middle),
+        cmocka_unit_test(list_line_length_bounded), cmocka_unit_test(many_duplicates_linear),
         cmocka_unit_test(hostile_explicit_names), cmocka_unit_test(derived_names),
         cmocka_unit_test(duplicates),      cmocka_unit_test(sanitize_random),
     };

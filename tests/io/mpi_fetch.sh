@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `parkit fetch` under mpirun (issue 9, items 3 and 12): every rank would download the whole
+# list into the same folder, so fetch refuses -- the message printed once (by rank 0), every
+# rank exiting non-zero, nothing requested; errors print once too; one rank works as usual.
+#   mpi_fetch.sh PATH/TO/parkit PATH/TO/pk_testserver [MPIRUN]
+set -u
+PARKIT=$1
+SERVER=$2
+MPIRUN=${3:-mpirun}
+command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+W=$(mktemp -d /tmp/pk-io-mpi-XXXXXX)
+SPID=
+cleanup() {
+    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+"$SERVER" --lifetime 120 --port-file "$W/port" --log "$W/server.log" >/dev/null &
+SPID=$!
+for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
+[ -s "$W/port" ] || { echo "FAIL - test server did not start"; exit 1; }
+B="http://127.0.0.1:$(cat "$W/port")"
+pass=0
+fail=0
+checkx() { if eval "$2"; then pass=$((pass + 1)); echo "ok - $1"; else fail=$((fail + 1)); echo "FAIL - $1"; sed 's/^/    err: /' "$W/err" | head -10; sed 's/^/    codes: /' "$W/codes" 2>/dev/null; fi; }
+
+# mpi NP ARGS...: parkit fetch ARGS on NP ranks (at most 60 s); each rank appends its exit
+# code to $W/codes; stderr in $W/err.
+mpi() {
+    local np=$1
+    shift
+    : >"$W/codes"
+    timeout 60 "$MPIRUN" -q --oversubscribe --bind-to none -np "$np" \
+        bash -c '"$0" fetch "$@"; echo $? >>"'"$W/codes"'"' "$PARKIT" "$@" >"$W/out" 2>"$W/err"
+}
+every_rank_exits() { [ "$(wc -l <"$W/codes")" -eq "$1" ] && ! grep -qx 0 "$W/codes"; }
+lines() { grep -c '^parkit: ' "$W/err"; }
+
+before=$(wc -l <"$W/server.log")
+mpi 2 "$B/f/mpi/a.bin?size=1000" -o "$W/d2"
+checkx "mpirun -np 2 fetch: refused, the message printed once" '[ "$(lines)" -eq 1 ] && grep -q "ranks" "$W/err"'
+checkx "mpirun -np 2 fetch: every rank exits non-zero" 'every_rank_exits 2'
+checkx "mpirun -np 2 fetch: nothing requested, nothing written" '[ "$(wc -l <"$W/server.log")" -eq "$before" ] && [ ! -e "$W/d2/a.bin" ]'
+mpi 3 "$B/f/mpi/a.bin?size=1000" -o "$W/d3" -j 0
+checkx "mpirun -np 3 fetch -j 0: the usage error printed once, every rank exits non-zero" '[ "$(lines)" -eq 1 ] && every_rank_exits 3'
+mpi 2 "http//bad" -o "$W/d4"
+checkx "mpirun -np 2 fetch BAD-URL: printed once, every rank exits non-zero" '[ "$(lines)" -eq 1 ] && every_rank_exits 2'
+mpi 1 "$B/f/mpi/one.bin?size=1000" -o "$W/d1"
+checkx "mpirun -np 1 fetch: downloads as usual" '[ "$(cat "$W/codes")" = 0 ] && [ "$(stat -c %s "$W/d1/one.bin" 2>/dev/null)" = 1000 ]'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
