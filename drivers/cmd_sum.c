@@ -354,7 +354,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
                                                          : "closed form n(n+1)/2, rounded once");
             pk_record_extra_str(&r, "check", "bit-equal to the reference");
             double got = pk_sum_f64_value(&result.f);
-            r.verified = isnan(want) ? isnan(got) : got == want;
+            r.verified = pk_sum_f64_matches(got, want);
             snprintf(buf, sizeof buf, "%.3g", r.verified ? 0.0 : fabs(got - want));
             pk_record_extra_str(&r, "error_vs_reference", buf);
             char note[160];
@@ -385,7 +385,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
                 r.verified = 0;
             if (o->dtype == PK_DTYPE_F64) {   /* exact merges: any split gives the same bits */
                 double x = pk_sum_f64_value((const pk_sum_f64_partial *)(void *)parts), y = pk_sum_f64_value(&result.f);
-                if (isnan(y) ? !isnan(x) : x != y)
+                if (!pk_sum_f64_matches(x, y))
                     r.verified = 0;
             }
         } else {

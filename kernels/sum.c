@@ -204,6 +204,13 @@ static double round_scaled(const mpz_t acc)
     return sign < 0 ? -r : r;
 }
 
+int pk_sum_f64_matches(double got, double want)
+{
+    if (isnan(want) || isnan(got))
+        return isnan(want) && isnan(got);
+    return memcmp(&got, &want, sizeof got) == 0;
+}
+
 double pk_u128_to_double(pk_u128 v)
 {
     mpz_t z;

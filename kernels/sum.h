@@ -49,6 +49,10 @@ typedef struct { uint64_t pinf, ninf, nan; } pk_sum_nonfinite;
  * Serial, O(n); for verification. */
 double pk_sum_f64_exact(const double *a, uint64_t n, pk_sum_nonfinite *nf);
 
+/* The f64 verification: 1 when got is the reference's answer bit for bit (any NaN matches a
+ * NaN); no tolerance, since both are the correctly rounded exact sum. */
+int pk_sum_f64_matches(double got, double want);
+
 /* An unsigned 128-bit integer rounded to the nearest double, ties to even (GMP). */
 double pk_u128_to_double(pk_u128 v);
 #endif
