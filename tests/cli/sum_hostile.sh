@@ -74,9 +74,11 @@ n = rnd.choice([7, 16384, 65537, 200003])
 kind = seed % 3
 v = []
 for i in range(n):
-    if kind == 0:     # all exponents, cancelling pairs
-        x = rnd.uniform(1, 2) * 2.0 ** rnd.randint(-1070, 1000) * rnd.choice([-1, 1])
-        v += [x, -x] if rnd.random() < 0.5 else [x]
+    if kind == 0:     # the report's shape: huge and middling terms that cancel, small survivors
+        hi = rnd.uniform(1, 2) * 2.0 ** rnd.randint(800, 1000) * rnd.choice([-1, 1])
+        mid = rnd.uniform(1, 2) * 2.0 ** rnd.randint(300, 700) * rnd.choice([-1, 1])
+        lo = rnd.uniform(1, 2) * 2.0 ** rnd.randint(-1070, 200)
+        v += [hi, mid, lo, -mid, -hi] if i % 2 else [lo]
     elif kind == 1:   # ordinary values with rare outliers far above and below
         r = rnd.random()
         v.append(rnd.uniform(-1e3, 1e3) if r > 0.002 else rnd.uniform(-1, 1) * 2.0 ** rnd.choice([-900, 700]))
