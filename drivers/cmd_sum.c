@@ -410,10 +410,10 @@ static void sum_defaults(void *vo)
 const pk_command pk_cmd_sum = {
     .name = "sum",
     .args = "N | --file PATH",
-    .summary = "chunked sum of a[i] = i + 1 (exact 128-bit, or reproducible f64); GB/s",
+    .summary = "chunked sum of a[i] = i + 1 (exact 128-bit, or correctly rounded f64); GB/s",
     .options_help =
-        "      --dtype i64|f64      element type (default i64; f64 is bit-identical for any\n"
-        "                           number of threads and ranks)\n"
+        "      --dtype i64|f64      element type (default i64; f64 gives the correctly rounded\n"
+        "                           exact sum, the same for any number of threads and ranks)\n"
         "      --chunks K           also print each of K chunks' partial sums\n"
         "      --file PATH          sum a raw little-endian binary file of --dtype elements\n"
         "      --distribute scatter|local   under MPI: rank 0 builds and scatters the array\n"

@@ -41,10 +41,11 @@ static int check_same_file(const char *path, const pk_file_id *id, const struct 
     return 0;
 }
 
-static void short_read_msg(const char *path, uint64_t off, uint64_t got, uint64_t want, char *msg, size_t len)
+/* The file ended at byte `end`, before byte `want_end` that its size promised. */
+static void short_read_msg(const char *path, uint64_t end, uint64_t want_end, char *msg, size_t len)
 {
-    snprintf(msg, len, "%s: short read at byte offset %llu: got %llu of %llu bytes (the file is shorter than its "
-             "size said)", path, (unsigned long long)off, (unsigned long long)got, (unsigned long long)want);
+    snprintf(msg, len, "%s: short read: data ends at byte offset %llu, expected bytes up to %llu (the file holds "
+             "less than its size said, or shrank)", path, (unsigned long long)end, (unsigned long long)want_end);
 }
 
 int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, uint64_t b, void *buf,
@@ -74,7 +75,7 @@ int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, 
                      strerror(errno));
             bad = 1;
         } else if (r == 0) {
-            short_read_msg(path, a * 8 + off, off, want, msg, len);
+            short_read_msg(path, a * 8 + off, b * 8, msg, len);
             bad = 1;
         } else {
             off += (uint64_t)r;
@@ -154,12 +155,32 @@ int pk_dist_read_file(const pk_exec *exec, const char *path, const pk_file_id *i
         } else if (MPI_Get_count(&st, MPI_BYTE, &got) != MPI_SUCCESS || got == MPI_UNDEFINED ||
                    (uint64_t)got != part * 8) {
             if (!bad)
-                short_read_msg(path, (uint64_t)off, got == MPI_UNDEFINED ? 0 : (uint64_t)got, part * 8, msg, len);
+                short_read_msg(path, (uint64_t)off + (got == MPI_UNDEFINED ? 0 : (uint64_t)got), b * 8, msg, len);
             bad = 1;
         }
         done += part;
     }
     MPI_File_close(&fh);
+    /* MPI_Get_count is not enough: Open MPI's collective reads (two-phase, 3+ ranks) report the
+     * count asked for even past the end of the file.  So each rank also checks with POSIX
+     * that the last byte of its share exists. */
+    if (!bad && b > a) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char c;
+        ssize_t r = -1;
+        if (fd >= 0) {
+            do
+                r = pread(fd, &c, 1, (off_t)(b * 8 - 1));
+            while (r < 0 && errno == EINTR);
+            close(fd);
+        }
+        if (r != 1) {
+            snprintf(msg, len, "%s: short read: no data at byte offset %llu, expected bytes up to %llu (the file holds "
+                     "less than its size said, or shrank)", path, (unsigned long long)(b * 8 - 1),
+                     (unsigned long long)(b * 8));
+            bad = 1;
+        }
+    }
     if (!bad) {
         if (stat(path, &sb) != 0) {
             snprintf(msg, len, "%s: cannot stat: %s", path, strerror(errno));
