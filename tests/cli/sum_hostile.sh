@@ -7,10 +7,13 @@
 #   files a file whose size is unknown or 0 (procfs, an empty file), not a regular file (pipe,
 #         device) or not a multiple of 8 bytes is refused in one line; a file that holds less
 #         than its size says (sysfs) is a short read naming the offset, exit 1.
-# usage: sum_hostile.sh PARKIT GROUP   (GROUP: f64 | files)
+#         A file that shrinks in the middle of the read (a test-only LD_PRELOAD library truncates
+#         it at the first pread) is a short read too.
+# usage: sum_hostile.sh PARKIT GROUP [SHRINK_PRELOAD]   (GROUP: f64 | files)
 set -uo pipefail
-PARKIT=${1:?usage: sum_hostile.sh PARKIT GROUP}
+PARKIT=${1:?usage: sum_hostile.sh PARKIT GROUP [SHRINK_PRELOAD]}
 GROUP=${2:?group}
+SHRINK=${3:-}
 export OMP_NUM_THREADS=2
 unset OMP_PROC_BIND OMP_PLACES
 command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
@@ -100,7 +103,12 @@ EOF
 
 expect_refused() {   # expect_refused CODE PATTERN parkit-args...
     local code=$1 pat=$2; shift 2
-    run timeout 20 "$PARKIT" "$@"
+    expect_refused_cmd "$code" "$pat" "$PARKIT" "$@"
+}
+
+expect_refused_cmd() {   # expect_refused_cmd CODE PATTERN command...
+    local code=$1 pat=$2; shift 2
+    run timeout 20 "$@"
     local lines; lines=$(printf '%s\n' "$ERR" | grep -c .)
     if [ "$RC" = "$code" ] && [ -z "$OUT" ] && [ "$lines" = 1 ] && [[ "$ERR" == parkit:* ]] && grep -qE -- "$pat" <<<"$ERR"; then ok
     else bad "parkit $* -> rc=$RC stdout='${OUT:0:80}' stderr='$ERR' (want exit $code, one line matching /$pat/)"; fi
@@ -124,6 +132,15 @@ group_files() {
                 sum --dtype "$dt" --file "$sys" --mode serial
         else
             echo "note: $sys not as expected here; short-read case not run"
+        fi
+        # a file that shrinks from 800000 to 400000 bytes once the read has begun
+        if [ -n "$SHRINK" ]; then
+            perl -e 'print pack("q<*", 1..100000)' >"$TMP/shrinks"
+            expect_refused_cmd 1 "shrinks: short read: data ends at byte offset 400000, expected bytes up to 800000" \
+                env LD_PRELOAD="$SHRINK" PK_TEST_SHRINK_PATH="$TMP/shrinks" PK_TEST_SHRINK_TO=400000 \
+                "$PARKIT" sum --dtype "$dt" --file "$TMP/shrinks"
+        else
+            echo "note: no shrink preload library (sanitizer build); shrinking-file case not run"
         fi
     done
 }

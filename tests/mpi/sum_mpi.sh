@@ -6,11 +6,14 @@
 #          every rank exits 1, one "parkit:" line (from rank 0), nothing on stdout;
 #   f64    exact sums at P = 1..3 ranks x T = 1, 2 threads equal the serial answer bit for bit,
 #          infinities and NaNs included.
-# usage: sum_mpi.sh PARKIT GROUP [MPIRUN]
+#          A file that shrinks during the read (a test-only LD_PRELOAD library truncates it at
+#          each rank's first positional read) is caught the same way.
+# usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]
 set -uo pipefail
-PARKIT=${1:?usage: sum_mpi.sh PARKIT GROUP [MPIRUN]}
+PARKIT=${1:?usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]}
 GROUP=${2:?group}
 MPIRUN=${3:-mpirun}
+SHRINK=${4:-}
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
@@ -72,6 +75,18 @@ group_files() {
             done
         else
             echo "note: $sys not as expected here; short-read case not run"
+        fi
+        # a file that shrinks to 40% once the ranks have begun to read it
+        if [ -n "$SHRINK" ]; then
+            for np in 2 3; do
+                perl -e 'print pack("q<*", 1..200000)' >"$TMP/shrinks"
+                expect_all_fail "$dt: file shrinks during the read, -np $np" "$np" \
+                    "shrinks: (short read|size changed while being read)" \
+                    -np "$np" -x LD_PRELOAD="$SHRINK" -x PK_TEST_SHRINK_PATH="$TMP/shrinks" -x PK_TEST_SHRINK_TO=640000 \
+                    "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$TMP/shrinks"
+            done
+        else
+            echo "note: no shrink preload library (sanitizer build); shrinking-file case not run"
         fi
         # a file of unknown size (procfs) is refused everywhere with exit 2
         rm -rf "$TMP/r" && mkdir "$TMP/r"
