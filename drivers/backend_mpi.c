@@ -100,10 +100,11 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
             void *buf = recv_bytes(&len, rank + s);
             if (!buf)
                 return PK_ENOMEM;
-            unsigned char later[256];
-            if (k->partial_size > sizeof later) {
+            unsigned char small[256];
+            unsigned char *later = k->partial_size > sizeof small ? malloc(k->partial_size) : small;
+            if (!later) {
                 free(buf);
-                return PK_EINVAL;
+                return PK_ENOMEM;
             }
             k->identity(ctx, later);
             pk_status u = k->unpack(ctx, later, buf, len);
@@ -112,6 +113,8 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
                 u = k->merge(ctx, partial, later);
             if (k->release)
                 k->release(ctx, later);
+            if (later != small)
+                free(later);
             if (u != PK_OK)
                 err = u;
         }

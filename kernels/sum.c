@@ -94,16 +94,40 @@ static pk_status f64_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
     return PK_OK;
 }
 
-/* Exact merges make any order give the same answer; PK_KERNEL_ORDERED is kept so that the
- * pieces (and their cost) are the same fixed blocks for any number of workers. */
+/* A partial travels between ranks as its bytes (it owns no memory). */
+static size_t f64_pack_size(const void *ctx, const void *partial)
+{
+    (void)ctx, (void)partial;
+    return sizeof(pk_sum_f64_partial);
+}
+
+static void f64_pack(const void *ctx, const void *partial, void *buf)
+{
+    (void)ctx;
+    memcpy(buf, partial, sizeof(pk_sum_f64_partial));
+}
+
+static pk_status f64_unpack(const void *ctx, void *partial, const void *buf, size_t len)
+{
+    (void)ctx;
+    if (len != sizeof(pk_sum_f64_partial))
+        return PK_EINVAL;
+    memcpy(partial, buf, len);
+    return PK_OK;
+}
+
+/* Exact merges make any split and any order give the same answer, so the kernel needs no
+ * fixed blocks or merge tree (not PK_KERNEL_ORDERED): under MPI each rank sends one partial. */
 const pk_kernel pk_sum_f64_kernel = {
     .name = "sum",
     .partial_size = sizeof(pk_sum_f64_partial),
-    .flags = PK_KERNEL_ORDERED,
     .grain = sum_grain,
     .identity = f64_identity,
     .run = f64_run,
     .merge = f64_merge,
+    .pack_size = f64_pack_size,
+    .pack = f64_pack,
+    .unpack = f64_unpack,
 };
 
 double pk_sum_f64_value(const pk_sum_f64_partial *p)

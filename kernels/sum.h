@@ -1,5 +1,5 @@
 /* sum: chunked sum of an in-memory array.
- * i64: exact, signed 128-bit accumulation.  f64: exact accumulation (xsum.h) over blocks of
+ * i64: exact, signed 128-bit accumulation.  f64: exact accumulation (xsum.h) in pieces of
  * PK_SUM_F64_BLOCK elements, merged exactly, rounded once: the correctly rounded sum, so the
  * result is the same for any number of threads or ranks and any split. */
 #ifndef PK_SUM_H
