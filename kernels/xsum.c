@@ -26,6 +26,8 @@
  * (p1 was guessed from a sample or the previous chunk), nothing is added and the chunk is
  * redone with p1 from its true maximum, or by the slow path when that is out of range (huge
  * values, infinities, NaNs).  A redone chunk is read again from cache (CHUNK * 8 = 128 KiB).
+ * When more than a quarter of a chunk's terms needed the slow path (data spread over the whole
+ * exponent range), the next seven chunks go straight to it.
  * Everything relies on IEEE binary64 round-to-nearest arithmetic (the default mode) with no
  * contraction or reassociation: kernels build with -ffp-contract=off and never with -ffast-math. */
 #include <math.h>
@@ -125,8 +127,17 @@ void pk_xsum_add(pk_xsum *x, double v)
         m |= (uint64_t)1 << 52;
     else
         e = 1;   /* subnormal: m * 2^-1074 */
-    if (m)
-        add_mag(x, neg, m, e - 1);
+    /* m 2^o < 2^84 spans three digits from i = pos / 32, one piece below 2^32 each (branch-free:
+     * the slow path is every term's path for data spread over the whole exponent range);
+     * pos <= 2045 reaches digit 65 */
+    unsigned pos = e - 1, i = pos >> 5;
+    pk_u128 t = (pk_u128)m << (pos & 31);
+    int64_t sgn = 1 - 2 * (int64_t)neg;
+    x->d[i] += sgn * (int64_t)((uint64_t)t & MASK32);
+    x->d[i + 1] += sgn * (int64_t)((uint64_t)(t >> 32) & MASK32);
+    x->d[i + 2] += sgn * (int64_t)(uint64_t)(t >> 64);
+    if (++x->pending >= NORMALIZE_AT)
+        pk_xsum_normalize(x);
 }
 
 void pk_xsum_merge(pk_xsum *x, const pk_xsum *y)
@@ -230,7 +241,8 @@ enum { CHUNK_ADDED, CHUNK_TOO_BIG, CHUNK_NEEDS_TWO };
  * may try one).  Remainders are kept negated (t - r, never -0) so that only a nonzero one sets
  * a bit of nz. */
 static inline __attribute__((always_inline)) int chunk_levels(pk_xsum *x, const double *a, size_t iters, int p1,
-                                                              int levels, uint64_t *mbits, int *r1_zero)
+                                                              int levels, uint64_t *mbits, int *r1_zero,
+                                                              size_t *nslow)
 {
     const double S1 = 1.5 * pow2(p1), S2 = 1.5 * pow2(p1 - 51);
     const uint64_t B1 = bits_of(S1), B2 = bits_of(S2);
@@ -276,22 +288,26 @@ static inline __attribute__((always_inline)) int chunk_levels(pk_xsum *x, const 
             for (size_t i = 0; i < iters * XL; i++) {
                 double v = a[i], u1 = v + S1, t1 = u1 - S1, n1 = t1 - v;
                 double u2 = S2 - n1, t2 = u2 - S2, n2 = t2 + n1;
-                if (n2 != 0)
+                if (n2 != 0) {
                     pk_xsum_add(x, -n2);
+                    (*nslow)++;
+                }
             }
         }
     }
     return CHUNK_ADDED;
 }
 
-static int chunk_one(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero)
+static int chunk_one(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
+                     size_t *nslow)
 {
-    return chunk_levels(x, a, iters, p1, 1, mbits, r1_zero);
+    return chunk_levels(x, a, iters, p1, 1, mbits, r1_zero, nslow);
 }
 
-static int chunk_two(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero)
+static int chunk_two(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
+                     size_t *nslow)
 {
-    return chunk_levels(x, a, iters, p1, 2, mbits, r1_zero);
+    return chunk_levels(x, a, iters, p1, 2, mbits, r1_zero, nslow);
 }
 
 static uint64_t max_abs_bits(const double *a, size_t n)
@@ -308,10 +324,18 @@ static uint64_t max_abs_bits(const double *a, size_t n)
 void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
 {
     size_t done = 0;
-    int p1 = 0, have_scale = 0, two = 0;
+    int p1 = 0, have_scale = 0, two = 0, spread = 0;
     while (n - done >= XL) {
-        size_t len = n - done < CHUNK ? n - done : CHUNK, iters = len / XL;
+        size_t len = n - done < CHUNK ? n - done : CHUNK, iters = len / XL, nslow = 0;
         const double *c = a + done;
+        if (spread && spread++ % 8) {
+            /* data spread over the whole exponent range: most terms fall below the two levels,
+             * so the vector passes are skipped (and tried again every 8th chunk) */
+            for (size_t i = 0; i < iters * XL; i++)
+                pk_xsum_add(x, c[i]);
+            done += iters * XL;
+            continue;
+        }
         if (!have_scale) {   /* guess from a sample of the first chunk */
             uint64_t sm = bits_of(c[len - 1]) & ABS_MASK;
             for (size_t j = 0; j < 8; j++) {
@@ -323,21 +347,23 @@ void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
         uint64_t m = 0;
         int r1_zero = 0, st = CHUNK_TOO_BIG;
         if (p1 <= P1_MAX)
-            st = two ? chunk_two(x, c, iters, p1, &m, &r1_zero) : chunk_one(x, c, iters, p1, &m, &r1_zero);
+            st = two ? chunk_two(x, c, iters, p1, &m, &r1_zero, &nslow)
+                     : chunk_one(x, c, iters, p1, &m, &r1_zero, &nslow);
         else
             m = max_abs_bits(c, iters * XL);
         if (st == CHUNK_NEEDS_TWO) {   /* same scale, valid: the second level is needed */
-            st = chunk_two(x, c, iters, p1, &m, &r1_zero);
+            st = chunk_two(x, c, iters, p1, &m, &r1_zero, &nslow);
         } else if (st == CHUNK_TOO_BIG) {   /* the scale of the true maximum is valid by construction */
             int p = scale_for(m, 0);
             if (m < 0x7ff0000000000000ull && p <= P1_MAX) {
-                st = chunk_two(x, c, iters, p, &m, &r1_zero);
+                st = chunk_two(x, c, iters, p, &m, &r1_zero, &nslow);
             } else {
                 for (size_t i = 0; i < iters * XL; i++)
                     pk_xsum_add(x, c[i]);
                 r1_zero = 0;
             }
         }
+        spread = nslow > iters * XL / 4;
         two = !r1_zero;
         p1 = scale_for(m, HEADROOM);
         have_scale = 1;
