@@ -110,11 +110,10 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
             void *buf = recv_bytes(&len, rank + s);
             if (!buf)
                 pk_mpi_abort(1, "receiving a partial result from rank %d failed", rank + s);
-            unsigned char later[256];
-            if (k->partial_size > sizeof later) {
-                free(buf);
-                return PK_EINVAL;
-            }
+            unsigned char small[256];
+            unsigned char *later = k->partial_size > sizeof small
+                                       ? comm_alloc(k->partial_size, "a partial result")
+                                       : small;
             k->identity(ctx, later);
             pk_status u = k->unpack(ctx, later, buf, len);
             free(buf);
@@ -122,6 +121,8 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
                 u = k->merge(ctx, partial, later);
             if (k->release)
                 k->release(ctx, later);
+            if (later != small)
+                free(later);
             if (u != PK_OK)
                 err = u;
         }

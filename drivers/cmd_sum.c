@@ -77,13 +77,6 @@ static void *big_alloc(size_t bytes)
     return p;
 }
 
-/* Rank 0's reference needs the whole file (f64 under MPI). */
-static int read_whole(const char *path, void *buf, uint64_t n)
-{
-    pk_exec self = {.mode = PK_MODE_SERIAL, .threads = 1, .nranks = 1};
-    return pk_dist_read_file_local(&self, path, 0, n, buf);
-}
-
 typedef struct {
     const pk_kernel *k;
     const pk_sum_ctx *ctx;
@@ -117,20 +110,34 @@ static void fill_local(const pk_exec *exec, pk_dtype dt, void *data, uint64_t a,
     pk_backend_run(&pk_sum_fill_kernel, &fctx, a, b, &local, &dummy, NULL);
 }
 
-/* The size of the file in elements, checked the same way on every rank. */
-static int file_elements(const char *path, uint64_t *n, char *msg, size_t len)
+/* The size of the file in elements, checked the same way on every rank.  Only regular files
+ * whose size is known: pipes, devices and sockets have none, and procfs files report 0 bytes
+ * (sysfs ones 4096) whatever they hold -- an empty file is refused rather than summed to 0,
+ * and a size that overstates the content is caught by the read as a short read. */
+static int file_elements(const char *path, uint64_t *n, pk_file_id *id, char *msg, size_t len)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0) {
-        snprintf(msg, len, "sum --file %s: cannot open: %s", path, strerror(errno));
-        return PK_EXIT_USAGE;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        snprintf(msg, len, "sum --file %s: not a regular file", path);
-        return PK_EXIT_USAGE;
-    }
-    if (access(path, R_OK) != 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* O_NONBLOCK: a FIFO must not hang */
+    if (fd < 0 && errno == EACCES) {
         snprintf(msg, len, "sum --file %s: cannot read: %s", path, strerror(errno));
+        return PK_EXIT_USAGE;
+    }
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        snprintf(msg, len, "sum --file %s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return PK_EXIT_USAGE;
+    }
+    close(fd);
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(msg, len, "sum --file %s: not a regular file (a %s has no size to check the read against)", path,
+                 S_ISDIR(sb.st_mode) ? "directory" : S_ISFIFO(sb.st_mode) ? "pipe" :
+                 S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "device" : "special file");
+        return PK_EXIT_USAGE;
+    }
+    if (sb.st_size == 0) {
+        snprintf(msg, len, "sum --file %s: the file reports 0 bytes (empty, or a procfs-like file whose size is "
+                 "unknown); expected at least one 8-byte element", path);
         return PK_EXIT_USAGE;
     }
     if (sb.st_size % 8) {
@@ -139,7 +146,40 @@ static int file_elements(const char *path, uint64_t *n, char *msg, size_t len)
         return PK_EXIT_USAGE;
     }
     *n = (uint64_t)sb.st_size / 8;
+    pk_file_id_of(&sb, id);
     return PK_EXIT_OK;
+}
+
+/* Every rank must see the same file size; else one message (by rank 0) and exit 1 everywhere. */
+static int file_same_size(const pk_exec *ex, const char *path, uint64_t n)
+{
+    uint64_t n0, nr;
+    int r;
+    char msg[512] = "";
+    int bad = pk_dist_same_u64(ex, n, &n0, &r, &nr);
+    if (bad && r < 0)
+        snprintf(msg, sizeof msg, "sum --file %s: out of memory comparing the file's size across ranks", path);
+    else if (bad)
+        snprintf(msg, sizeof msg, "sum --file %s: ranks see different files at this path: %llu bytes on rank 0, "
+                 "%llu bytes on rank %d", path, (unsigned long long)n0 * 8, (unsigned long long)nr * 8, r);
+    /* the same outcome on every rank: rank 0 reports it */
+    return pk_mpi_agree(bad && ex->rank == 0 ? PK_EXIT_FAIL : 0, msg) ? PK_EXIT_FAIL : 0;
+}
+
+/* A one-line note on infinities and NaNs among the terms (empty when there are none). */
+static void nonfinite_note(const pk_sum_f64_partial *p, char *buf, size_t len)
+{
+    unsigned long long nan = p->nan, pinf = p->pinf, ninf = p->ninf;
+    buf[0] = 0;
+    if (nan)
+        snprintf(buf, len, "NaN: the input holds %llu NaN term%s%s", nan, nan == 1 ? "" : "s",
+                 pinf || ninf ? " (and infinities)" : "");
+    else if (pinf && ninf)
+        snprintf(buf, len, "NaN: the input holds both +inf (%llu) and -inf (%llu); inf - inf is undefined", pinf,
+                 ninf);
+    else if (pinf || ninf)
+        snprintf(buf, len, "%cinf: the input holds %llu %cinf term%s", pinf ? '+' : '-', pinf ? pinf : ninf,
+                 pinf ? '+' : '-', (pinf ? pinf : ninf) == 1 ? "" : "s");
 }
 
 static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
@@ -150,11 +190,14 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
     char msg[512] = "", buf0[32];
     const pk_exec *ex = &cli->exec;
     int P = ex->nranks, rank = ex->rank;
+    pk_file_id fid = {0};
     if (o->file) {
         if (argc > 0)
             return pk_usage_error("sum: N and --file exclude each other (the file's size gives N)");
-        rc = file_elements(o->file, &n, msg, sizeof msg);
+        rc = file_elements(o->file, &n, &fid, msg, sizeof msg);
         if ((rc = pk_mpi_agree(rc, msg)) != 0)
+            return rc;
+        if ((rc = file_same_size(ex, o->file, n)) != 0)
             return rc;
     } else if ((rc = pk_one_n("sum", argc, argv, &n)) != 0) {
         return rc;
@@ -222,8 +265,9 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
         snprintf(msg, sizeof msg, "sum: cannot allocate %s", pk_bytes_str((double)mapped, buf0, sizeof buf0));
         if ((rc = pk_mpi_agree(rc, msg)) == 0) {
             if (o->file) {
-                int e = pk_dist_read_file(ex, o->file, a, b, data);
-                snprintf(msg, sizeof msg, "sum --file %s: read failed: %s", o->file, strerror(e));
+                char why[400] = "";
+                int e = pk_dist_read_file(ex, o->file, &fid, a, b, data, why, sizeof why);
+                snprintf(msg, sizeof msg, "sum --file %s", why);
                 rc = pk_mpi_agree(e ? PK_EXIT_FAIL : 0, msg);
             } else {
                 fill_local(&run_cli.exec, o->dtype, data, a, b);
@@ -274,30 +318,50 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
             pk_record_extra_str(&r, "reference", "closed form n(n+1)/2");
         }
         r.verified = result.i.s == want;
-    } else if (rank == 0) {
-        double want = 0, abs_sum = 0;
-        void *whole = NULL;
-        if (o->file && P == 1) {
-            want = pk_sum_f64_exact(data, n, &abs_sum);
-        } else if (o->file) {   /* rank 0 re-reads the whole file for the reference */
-            whole = big_alloc((size_t)n * 8);
-            if (whole && read_whole(o->file, whole, n) == 0)
-                want = pk_sum_f64_exact(whole, n, &abs_sum);
-            else
-                want = NAN;
-        } else {
-            want = (double)pk_sum_closed_form(n);   /* the exact sum, correctly rounded */
-            abs_sum = want;
+    } else {
+        /* the correctly rounded exact sum, by an independent method, must be bit-equal */
+        double want = 0;
+        int ref_bad = 0;
+        char why[400] = "";
+        if (rank == 0) {
+            pk_sum_nonfinite nf;
+            if (o->file && P == 1) {
+                want = pk_sum_f64_exact(data, n, &nf);
+            } else if (o->file) {   /* rank 0 re-reads the whole file: also checks what the ranks read */
+                void *whole = big_alloc((size_t)n * 8);
+                if (!whole) {
+                    snprintf(msg, sizeof msg, "sum --file %s: cannot allocate %s on rank 0 for the reference", o->file,
+                             pk_bytes_str((double)n * 8, buf0, sizeof buf0));
+                    ref_bad = 1;
+                } else if (pk_dist_read_file_local(o->file, &fid, 0, n, whole, why, sizeof why) != 0) {
+                    snprintf(msg, sizeof msg, "sum --file %s (re-read for the reference)", why);
+                    ref_bad = 1;
+                } else {
+                    want = pk_sum_f64_exact(whole, n, &nf);
+                }
+                if (whole)
+                    munmap(whole, (size_t)n * 8);
+            } else {
+                want = pk_u128_to_double(pk_sum_closed_form(n));
+            }
         }
-        if (whole)
-            munmap(whole, n ? (size_t)n * 8 : 1);
-        pk_record_extra_str(&r, "reference", o->file ? "exact sum, rounded once" : "closed form n(n+1)/2, rounded once");
-        double got = pk_sum_f64_value(&result.f), u = 0x1p-53;
-        /* compensated summation: |error| <= 2u|S| + O(n u^2) sum|a| */
-        double bound = 2 * u * fabs(want) + 4.0 * (double)n * u * u * abs_sum;
-        r.verified = got == want || fabs(got - want) <= bound;
-        snprintf(buf, sizeof buf, "%.3g", fabs(got - want));
-        pk_record_extra_str(&r, "error_vs_reference", buf);
+        if ((rc = pk_mpi_agree(ref_bad ? PK_EXIT_FAIL : 0, msg)) != 0) {
+            pk_record_free(&r);
+            goto out;
+        }
+        if (rank == 0) {
+            pk_record_extra_str(&r, "reference", o->file ? "exact sum (integer bins per exponent, GMP), rounded once"
+                                                         : "closed form n(n+1)/2, rounded once");
+            pk_record_extra_str(&r, "check", "bit-equal to the reference");
+            double got = pk_sum_f64_value(&result.f);
+            r.verified = pk_sum_f64_matches(got, want);
+            snprintf(buf, sizeof buf, "%.3g", r.verified ? 0.0 : fabs(got - want));
+            pk_record_extra_str(&r, "error_vs_reference", buf);
+            char note[160];
+            nonfinite_note(&result.f, note, sizeof note);
+            if (note[0])
+                pk_record_extra_str(&r, "nonfinite", note);
+        }
     }
     r.rate = r.seconds_median > 0 ? (double)n * 8.0 / r.seconds_median / 1e9 : 0;
     r.rate_unit = "GB/s";
@@ -319,6 +383,11 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
             pk_record_extra_str(&r, "chunks_total", buf);
             if (o->dtype == PK_DTYPE_I64 && ((pk_sum_i64_partial *)parts)->s != result.i.s)
                 r.verified = 0;
+            if (o->dtype == PK_DTYPE_F64) {   /* exact merges: any split gives the same bits */
+                double x = pk_sum_f64_value((const pk_sum_f64_partial *)(void *)parts), y = pk_sum_f64_value(&result.f);
+                if (!pk_sum_f64_matches(x, y))
+                    r.verified = 0;
+            }
         } else {
             r.verified = 0;
         }
@@ -341,10 +410,10 @@ static void sum_defaults(void *vo)
 const pk_command pk_cmd_sum = {
     .name = "sum",
     .args = "N | --file PATH",
-    .summary = "chunked sum of a[i] = i + 1 (exact 128-bit, or reproducible f64); GB/s",
+    .summary = "chunked sum of a[i] = i + 1 (exact 128-bit, or correctly rounded f64); GB/s",
     .options_help =
-        "      --dtype i64|f64      element type (default i64; f64 is bit-identical for any\n"
-        "                           number of threads and ranks)\n"
+        "      --dtype i64|f64      element type (default i64; f64 gives the correctly rounded\n"
+        "                           exact sum, the same for any number of threads and ranks)\n"
         "      --chunks K           also print each of K chunks' partial sums\n"
         "      --file PATH          sum a raw little-endian binary file of --dtype elements\n"
         "      --distribute scatter|local   under MPI: rank 0 builds and scatters the array\n"

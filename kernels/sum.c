@@ -4,10 +4,9 @@
  * up to 2^31 halves add in 64-bit registers without overflow, so the loop vectorises like a
  * plain int64 reduction while the total is assembled in 128 bits.
  *
- * f64 uses Neumaier's compensated summation in LANES independent lanes (vectorised), over
- * fixed blocks of PK_SUM_F64_BLOCK elements; lanes and blocks combine in a fixed order.
- * The kernel is PK_KERNEL_ORDERED: the backend gives it exactly one block per piece and
- * merges pieces in a fixed tree, so the result does not depend on the number of workers. */
+ * f64 is exact too: each block is added into a superaccumulator (xsum.c), partials merge
+ * exactly, and the value is rounded once to nearest even -- the correctly rounded sum,
+ * whatever the number of workers or the order of merges. */
 #include <math.h>
 #include <string.h>
 #include <gmp.h>
@@ -75,90 +74,65 @@ const pk_kernel pk_sum_i64_kernel = {
 
 /* ---- f64 ---------------------------------------------------------------- */
 
-#define LANES 16
-
-/* Neumaier step: s + c += x, with the rounding error of s + x kept in c. */
-static inline void two_sum_into(double *s, double *c, double x)
-{
-    double t = *s + x;
-    *c += fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
-    *s = t;
-}
-
-static void f64_block(const double *a, uint64_t n, pk_sum_f64_partial *out)
-{
-    double s[LANES] = {0}, c[LANES] = {0};
-    uint64_t i = 0;
-    for (; i + LANES <= n; i += LANES) {
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) {
-            double x = a[i + l];
-            double t = s[l] + x;
-            c[l] += fabs(s[l]) >= fabs(x) ? (s[l] - t) + x : (x - t) + s[l];
-            s[l] = t;
-        }
-    }
-    for (; i < n; i++)
-        two_sum_into(&s[0], &c[0], a[i]);
-    double rs = 0, rc = 0;
-    for (int l = 0; l < LANES; l++) {
-        two_sum_into(&rs, &rc, s[l]);
-        rc += c[l];
-    }
-    out->s = rs;
-    out->c = rc;
-}
-
 static void f64_identity(const void *ctx, void *partial)
 {
     (void)ctx;
-    pk_sum_f64_partial *p = partial;
-    p->s = 0;
-    p->c = 0;
+    pk_xsum_init(partial);
 }
 
-static pk_status f64_merge(const void *ctx, void *vacc, const void *vlater)
+static pk_status f64_merge(const void *ctx, void *acc, const void *later)
 {
     (void)ctx;
-    pk_sum_f64_partial *acc = vacc;
-    const pk_sum_f64_partial *later = vlater;
-    double c = acc->c + later->c;
-    two_sum_into(&acc->s, &c, later->s);
-    acc->c = c;
+    pk_xsum_merge(acc, later);
     return PK_OK;
 }
 
 static pk_status f64_run(const void *vctx, uint64_t lo, uint64_t hi, void *partial)
 {
     const pk_sum_ctx *ctx = vctx;
-    const double *a = (const double *)ctx->data + (lo - ctx->base);
-    /* Blocks aligned to multiples of PK_SUM_F64_BLOCK, whatever [lo, hi) is. */
-    while (lo < hi) {
-        uint64_t end = (lo / PK_SUM_F64_BLOCK + 1) * PK_SUM_F64_BLOCK;
-        if (end > hi || end < lo)
-            end = hi;
-        pk_sum_f64_partial b;
-        f64_block(a, end - lo, &b);
-        f64_merge(ctx, partial, &b);
-        a += end - lo;
-        lo = end;
-    }
+    pk_xsum_add_array(partial, (const double *)ctx->data + (lo - ctx->base), (size_t)(hi - lo));
     return PK_OK;
 }
 
+/* A partial travels between ranks as its bytes (it owns no memory). */
+static size_t f64_pack_size(const void *ctx, const void *partial)
+{
+    (void)ctx, (void)partial;
+    return sizeof(pk_sum_f64_partial);
+}
+
+static void f64_pack(const void *ctx, const void *partial, void *buf)
+{
+    (void)ctx;
+    memcpy(buf, partial, sizeof(pk_sum_f64_partial));
+}
+
+static pk_status f64_unpack(const void *ctx, void *partial, const void *buf, size_t len)
+{
+    (void)ctx;
+    if (len != sizeof(pk_sum_f64_partial))
+        return PK_EINVAL;
+    memcpy(partial, buf, len);
+    return PK_OK;
+}
+
+/* Exact merges make any split and any order give the same answer, so the kernel needs no
+ * fixed blocks or merge tree (not PK_KERNEL_ORDERED): under MPI each rank sends one partial. */
 const pk_kernel pk_sum_f64_kernel = {
     .name = "sum",
     .partial_size = sizeof(pk_sum_f64_partial),
-    .flags = PK_KERNEL_ORDERED,
     .grain = sum_grain,
     .identity = f64_identity,
     .run = f64_run,
     .merge = f64_merge,
+    .pack_size = f64_pack_size,
+    .pack = f64_pack,
+    .unpack = f64_unpack,
 };
 
 double pk_sum_f64_value(const pk_sum_f64_partial *p)
 {
-    return p->s + p->c;
+    return pk_xsum_round(p);
 }
 
 /* ---- data and references -------------------------------------------------- */
@@ -254,34 +228,58 @@ static double round_scaled(const mpz_t acc)
     return sign < 0 ? -r : r;
 }
 
-double pk_sum_f64_exact(const double *a, uint64_t n, double *sum_abs)
+int pk_sum_f64_matches(double got, double want)
+{
+    if (isnan(want) || isnan(got))
+        return isnan(want) && isnan(got);
+    return memcmp(&got, &want, sizeof got) == 0;
+}
+
+double pk_u128_to_double(pk_u128 v)
+{
+    mpz_t z;
+    mpz_init(z);
+    mpz_set_ui(z, (unsigned long)(v >> 64));
+    mpz_mul_2exp(z, z, 64);
+    mpz_add_ui(z, z, (unsigned long)v);
+    mpz_mul_2exp(z, z, 1074);   /* round_scaled works in units of 2^-1074 */
+    double r = round_scaled(z);
+    mpz_clear(z);
+    return r;
+}
+
+double pk_sum_f64_exact(const double *a, uint64_t n, pk_sum_nonfinite *nf)
 {
     static const int NBINS = 2048;
-    pk_i128 bin[2048];
+    pk_i128 bin[2048];   /* bin[e]: sum of the signed integer mantissas of exponent field e */
     memset(bin, 0, sizeof bin);
-    double abs_total = 0, plain = 0;
-    int nonfinite = 0;
+    pk_sum_nonfinite cnt = {0, 0, 0};
     for (uint64_t i = 0; i < n; i++) {
         uint64_t bits;
         memcpy(&bits, &a[i], sizeof bits);
         unsigned e = (unsigned)(bits >> 52) & 0x7ff;
         int64_t m = (int64_t)(bits & (((uint64_t)1 << 52) - 1));
-        abs_total += fabs(a[i]);
         if (e == 0x7ff) {
-            nonfinite = 1;
-            plain += a[i];
+            if (m)
+                cnt.nan++;
+            else if (bits >> 63)
+                cnt.ninf++;
+            else
+                cnt.pinf++;
             continue;
         }
         if (e)
             m |= (int64_t)1 << 52;
         else
             e = 1;   /* subnormal: same scale as the smallest normal exponent */
-        bin[e] += (bits >> 63) ? -m : m;   /* value = m * 2^(e - 1075) */
+        bin[e] += (bits >> 63) ? -m : m;   /* value = m * 2^(e - 1075); < 2^75 terms fit */
     }
-    if (sum_abs)
-        *sum_abs = abs_total;
-    if (nonfinite)
-        return plain;
+    if (nf)
+        *nf = cnt;
+    if (cnt.nan || (cnt.pinf && cnt.ninf))
+        return NAN;
+    if (cnt.pinf || cnt.ninf)
+        return cnt.pinf ? INFINITY : -INFINITY;
     mpz_t acc, t;
     mpz_init(acc);
     mpz_init(t);

@@ -1,10 +1,11 @@
 /* sum: chunked sum of an in-memory array.
- * i64: exact, signed 128-bit accumulation.  f64: Neumaier-compensated sums over fixed
- * blocks of PK_SUM_F64_BLOCK elements, combined in one fixed tree (PK_KERNEL_ORDERED),
- * so the result is bit-identical for any number of threads or ranks. */
+ * i64: exact, signed 128-bit accumulation.  f64: exact accumulation (xsum.h) in pieces of
+ * PK_SUM_F64_BLOCK elements, merged exactly, rounded once: the correctly rounded sum, so the
+ * result is the same for any number of threads or ranks and any split. */
 #ifndef PK_SUM_H
 #define PK_SUM_H
 #include "pk_kernel.h"
+#include "xsum.h"
 
 typedef enum { PK_DTYPE_I64 = 0, PK_DTYPE_F64 = 1 } pk_dtype;
 
@@ -16,7 +17,7 @@ typedef struct {
 } pk_sum_ctx;
 
 typedef struct { pk_i128 s; } pk_sum_i64_partial;
-typedef struct { double s, c; } pk_sum_f64_partial;   /* value = s + c */
+typedef pk_xsum pk_sum_f64_partial;   /* exact; value = pk_sum_f64_value() */
 
 extern const pk_kernel pk_sum_i64_kernel;
 extern const pk_kernel pk_sum_f64_kernel;
@@ -35,11 +36,23 @@ extern const pk_kernel pk_sum_fill_kernel;
 /* Closed form n(n+1)/2 as an unsigned 128-bit integer. */
 pk_u128 pk_sum_closed_form(uint64_t n);
 
-/* f64 value of a finished partial. */
+/* f64 value of a finished partial: the exact sum rounded to nearest even (pk_xsum_round). */
 double pk_sum_f64_value(const pk_sum_f64_partial *p);
 
-/* An independent reference for an f64 array: exact accumulation of every double into
- * per-exponent 128-bit bins, combined with GMP and rounded once to nearest; *sum_abs (if
- * not NULL) gets the sum of |a[i]| for an error bound.  Serial; for verification. */
-double pk_sum_f64_exact(const double *a, uint64_t n, double *sum_abs);
+/* The non-finite terms of an array or partial, kept apart from the finite sum. */
+typedef struct { uint64_t pinf, ninf, nan; } pk_sum_nonfinite;
+
+/* An independent reference for an f64 array, by another method than the kernel: every
+ * finite double's integer mantissa is added into a 128-bit bin for its exponent; the bins
+ * are combined exactly with GMP (mpz) and rounded once to nearest even.  NaN when a term is
+ * NaN or both infinities occur, +-inf for one sign of infinity (counts in *nf, if not NULL).
+ * Serial, O(n); for verification. */
+double pk_sum_f64_exact(const double *a, uint64_t n, pk_sum_nonfinite *nf);
+
+/* The f64 verification: 1 when got is the reference's answer bit for bit (any NaN matches a
+ * NaN); no tolerance, since both are the correctly rounded exact sum. */
+int pk_sum_f64_matches(double got, double want);
+
+/* An unsigned 128-bit integer rounded to the nearest double, ties to even (GMP). */
+double pk_u128_to_double(pk_u128 v);
 #endif

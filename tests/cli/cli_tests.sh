@@ -148,7 +148,7 @@ group_files() {
     expect_usage 'cannot open' sum --file "$TMP/missing"
     expect_usage 'not a regular file' sum --file "$TMP"
     : >"$TMP/empty"
-    expect_result 0 sum --file "$TMP/empty"
+    expect_usage "empty: the file reports 0 bytes" sum --file "$TMP/empty"   # issue 9: refused, not summed to 0
     # --output: the full decimal, atomically
     run "$PARKIT" primorial 1000 --output "$TMP/p1000.txt"
     d=$(tr -d '\n' <"$TMP/p1000.txt")

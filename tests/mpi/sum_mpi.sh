@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015  # "A && ok || bad": ok always succeeds
+# The hostile-test report's `sum --file` items under MPI:
+#   files  a rank that sees a shorter file at the same path (ranks started in different working
+#          directories), and a file that holds less than its size says (sysfs, read with MPI-IO):
+#          every rank exits 1, one "parkit:" line (from rank 0), nothing on stdout;
+#   f64    exact sums at P = 1..3 ranks x T = 1, 2 threads equal the serial answer bit for bit,
+#          infinities and NaNs included.
+#          A file that shrinks during the read (a test-only LD_PRELOAD library truncates it at
+#          each rank's first positional read) is caught the same way.
+# usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]
+set -uo pipefail
+PARKIT=${1:?usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]}
+GROUP=${2:?group}
+MPIRUN=${3:-mpirun}
+SHRINK=${4:-}
+command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+PARKIT=$(cd "$(dirname "$PARKIT")" && pwd)/$(basename "$PARKIT")
+
+# Each rank runs parkit through this wrapper, which records the rank's own exit code.
+cat >"$TMP/rank.sh" <<'EOF'
+#!/bin/sh
+# rank.sh DIR parkit-args...: run parkit, stdout to DIR/out.RANK, exit code to DIR/rc.RANK
+d=$1; shift
+"$@" >"$d/out.$OMPI_COMM_WORLD_RANK"
+echo $? >"$d/rc.$OMPI_COMM_WORLD_RANK"
+EOF
+chmod +x "$TMP/rank.sh"
+
+# expect_all_fail NAME NRANKS PATTERN mpirun-args... : every rank exits 1, exactly one parkit
+# line on stderr matching PATTERN, no report on stdout
+expect_all_fail() {
+    local name=$1 np=$2 pat=$3; shift 3
+    rm -rf "$TMP/r" && mkdir "$TMP/r"
+    "$MPIRUN" -q --oversubscribe --bind-to none "$@" 2>"$TMP/err" >/dev/null
+    local lines rcs outs
+    lines=$(grep -c '^parkit:' "$TMP/err")
+    rcs=$(cat "$TMP"/r/rc.* 2>/dev/null | sort | uniq -c | tr -s ' ')
+    outs=$(cat "$TMP"/r/out.* 2>/dev/null | wc -c)
+    if [ "$rcs" = " $np 1" ] && [ "$lines" = 1 ] && grep -qE -- "$pat" "$TMP/err" && [ "$outs" = 0 ]; then ok
+    else bad "$name: rank exit codes '$rcs' (want $np x 1), $lines parkit lines, $outs bytes on stdout: $(head -c 400 "$TMP/err")"; fi
+}
+
+group_files() {
+    mkdir -p "$TMP/a" "$TMP/b"
+    perl -e 'print pack("q<*", 1..100000)' >"$TMP/a/x.i64"
+    perl -e 'print pack("q<*", 1..60000)' >"$TMP/b/x.i64"
+    perl -e 'print pack("d<*", 1..100000)' >"$TMP/a/x.f64"
+    perl -e 'print pack("d<*", 1..100000, 5)' >"$TMP/b/x.f64"   # one element longer
+    for dt in i64 f64; do
+        for np in 2 3; do
+            # the last rank starts in b/, the others in a/: same relative path, another file
+            expect_all_fail "$dt: rank $((np - 1)) sees another size, -np $np" "$np" \
+                "x.$dt: ranks see different files at this path: [0-9]+ bytes on rank 0, [0-9]+ bytes on rank $((np - 1))" \
+                -np $((np - 1)) --wdir "$TMP/a" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt" : \
+                -np 1 --wdir "$TMP/b" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt"
+        done
+        # a file holding less than its size says: MPI-IO's short read is caught on the rank
+        # that read past the end (its count checked), and reported once
+        local sys=/sys/kernel/mm/transparent_hugepage/enabled
+        if [ -r "$sys" ] && [ "$(stat -c %s "$sys")" = 4096 ] && [ "$(wc -c <"$sys")" -lt 4096 ]; then
+            for np in 2 3; do
+                expect_all_fail "$dt: sysfs short read, -np $np" "$np" \
+                    "$sys: short read: (data ends|no data) at byte offset [0-9]+, expected bytes up to [0-9]+" \
+                    -np "$np" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$sys"
+            done
+        else
+            echo "note: $sys not as expected here; short-read case not run"
+        fi
+        # a file that shrinks to 40% once the ranks have begun to read it
+        if [ -n "$SHRINK" ]; then
+            for np in 2 3; do
+                perl -e 'print pack("q<*", 1..200000)' >"$TMP/shrinks"
+                expect_all_fail "$dt: file shrinks during the read, -np $np" "$np" \
+                    "shrinks: (short read|size changed while being read)" \
+                    -np "$np" -x LD_PRELOAD="$SHRINK" -x PK_TEST_SHRINK_PATH="$TMP/shrinks" -x PK_TEST_SHRINK_TO=640000 \
+                    "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$TMP/shrinks"
+            done
+        else
+            echo "note: no shrink preload library (sanitizer build); shrinking-file case not run"
+        fi
+        # a file of unknown size (procfs) is refused everywhere with exit 2
+        rm -rf "$TMP/r" && mkdir "$TMP/r"
+        "$MPIRUN" -q --oversubscribe --bind-to none -np 2 "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" \
+            --file /proc/self/status 2>"$TMP/err" >/dev/null
+        [ "$(cat "$TMP"/r/rc.* | sort -u)" = 2 ] && [ "$(grep -c '^parkit:' "$TMP/err")" = 1 ] &&
+            grep -q "reports 0 bytes" "$TMP/err" && ok || bad "$dt: procfs under MPI: $(cat "$TMP"/r/rc.*) $(cat "$TMP/err")"
+    done
+    # the same file everywhere still works, and is right
+    out=$("$MPIRUN" -q --oversubscribe --bind-to none -np 3 --wdir "$TMP/a" "$PARKIT" sum --file x.i64 --format csv)
+    [ "$(tail -1 <<<"$out" | cut -d, -f7,8)" = "5000050000,true" ] && ok || bad "same file -np 3: $out"
+}
+
+group_f64() {
+    python3 -c '
+import struct, sys
+cases = {
+    "cancel": [2.0**1000, 2.0**946, 2.0**600, -2.0**946, -2.0**1000],
+    "inf": [1.0, float("inf"), 2.0],
+    "nooverflow": [1e308, 1e308, -1e308, -1e308, 1.0],
+    "nan": [1.0, float("nan"), 2.0],
+    "infinf": [float("inf"), float("-inf")],
+}
+for name, v in cases.items():
+    open(sys.argv[1] + "/" + name + ".f64", "wb").write(struct.pack("<%dd" % len(v), *v))
+# spread over several blocks, so every rank gets a share: big cancelling terms in one
+# rank'"'"'s part, their negatives and the small survivors in another
+big = [2.0 ** (900 - i % 50) * (1 + i / 7.0) for i in range(70000)]
+v = big + [1.0 + i * 2.0**-40 for i in range(70000)] + [-x for x in big]
+open(sys.argv[1] + "/spread.f64", "wb").write(struct.pack("<%dd" % len(v), *v))
+import math
+open(sys.argv[1] + "/spread.want", "w").write("%.17g" % math.fsum(v))   # correctly rounded
+' "$TMP" || { bad "python3 could not write the files"; return; }
+    for c in "cancel 4.149515568880993e+180" "inf inf" "nooverflow 1" "nan nan" "infinf nan" "spread $(cat "$TMP/spread.want")"; do
+        # shellcheck disable=SC2086
+        set -- $c
+        want=$2
+        for P in 1 2 3; do
+            for T in 1 2; do
+                out=$("$MPIRUN" -q --oversubscribe --bind-to none -np "$P" "$PARKIT" sum --dtype f64 \
+                      --file "$TMP/$1.f64" --threads "$T" --format csv 2>"$TMP/err")
+                rc=$?
+                row=$(tail -1 <<<"$out")
+                if [ "$rc" = 0 ] && [ "$(cut -d, -f7,8 <<<"$row")" = "$want,true" ]; then ok
+                else bad "$1 P=$P T=$T: rc=$rc row '${row:0:120}' (want $want,true) $(head -c 300 "$TMP/err")"; fi
+            done
+        done
+    done
+}
+
+"group_$GROUP"
+echo "sum_mpi.sh $GROUP: $pass passed, $fail failed"
+[ "$fail" = 0 ]
