@@ -1,5 +1,6 @@
 /* parkit count N: the counting loop, split across workers; the answer must be N. */
 #include "cmdutil.h"
+#include "measure.h"
 #include "count.h"
 
 static int count_run(const pk_cli *cli, void *opts, int argc, char **argv)

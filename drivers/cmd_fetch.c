@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "fetch.h"
 #include "mpi_env.h"
+#include "provenance.h"
 #include "report.h"
 
 enum {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "measure.h"
 #include "isprime.h"
 
 static int isprime_run(const pk_cli *cli, void *vo, int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "measure.h"
 #include "isprime.h"
 #include "primecount.h"
 #include "primes.h"

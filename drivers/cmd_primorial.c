@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "measure.h"
 #include "isprime.h"
 #include "primorial.h"
 

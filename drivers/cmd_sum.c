@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cmdutil.h"
+#include "measure.h"
 #include "distribute.h"
 #include "mpi_env.h"
 #include "sum.h"
@@ -101,9 +102,7 @@ static void value_str(pk_dtype dt, const void *partial, char *buf, size_t len)
 
 static void fill_local(const pk_exec *exec, pk_dtype dt, void *data, uint64_t a, uint64_t b)
 {
-    pk_exec local = *exec;
-    local.mode = exec->mode == PK_MODE_SERIAL || exec->mode == PK_MODE_MPI ? PK_MODE_SERIAL : PK_MODE_OMP;
-    local.nranks = 1;
+    pk_exec local = pk_exec_local(exec);   /* each rank fills its own part */
     local.progress = 0;
     pk_sum_fill_ctx fctx = {.data = data, .base = a, .dtype = dt};
     unsigned char dummy;
@@ -209,8 +208,8 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
 
     const pk_kernel *k = o->dtype == PK_DTYPE_F64 ? &pk_sum_f64_kernel : &pk_sum_i64_kernel;
     uint64_t *cut = malloc(((size_t)P + 1) * sizeof *cut);
-    if (!cut)
-        return pk_runtime_error("sum: out of memory");
+    if ((rc = pk_agree(!cut, "sum: out of memory")) != 0)
+        return free(cut), rc;
     pk_split_by_cost(k, NULL, 0, n, P, cut);
     uint64_t a = cut[rank], b = cut[rank + 1];
     int scatter = P > 1 && !o->file && !o->distribute_local;

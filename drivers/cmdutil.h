@@ -3,6 +3,7 @@
 #define PK_CMDUTIL_H
 #include <stdint.h>
 #include "cli.h"
+#include "measure.h"
 #include "report.h"
 
 /* Parse a positional number, or print a usage error naming cmd and what (returns 2). */

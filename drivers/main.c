@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "mpi_env.h"
 #include "cmdutil.h"
+#include "provenance.h"
 #include "report.h"
 
 extern const pk_command pk_cmd_count, pk_cmd_sum, pk_cmd_primes, pk_cmd_isprime,

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mpi_env.h"
-#include "report.h"
+#include "measure.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "mpi_env.h"
+#include "provenance.h"
 #include "report.h"
 
 #ifndef PK_VERSION

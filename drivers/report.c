@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "mpi_env.h"
 #include "outfile.h"
+#include "provenance.h"
 #include "report.h"
 
 /* Stable CSV columns: scripts and plots depend on these names and this order. */

@@ -3,7 +3,7 @@
 #define PK_REPORT_H
 #include <json-c/json.h>
 #include "cli.h"
-#include "backend.h"
+#include "exec.h"
 #include "pk_kernel.h"
 #include "outfile.h"
 
@@ -33,30 +33,10 @@ void pk_record_extra_str(pk_record *r, const char *key, const char *val);
 void pk_record_extra_u64(pk_record *r, const char *key, uint64_t val);
 void pk_record_extra_double(pk_record *r, const char *key, double val);
 
-/* Run the kernel cli->warmup + cli->repeat times through the backend; fill the timing fields
- * of *r (min / median / max, per-thread seconds of the median run, imbalance) and leave the
- * last run's merged partial in *result (caller releases). Returns a kernel status. */
-pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uint64_t lo,
-                     uint64_t hi, void *result, pk_record *r);
-
 /* Print *r (rank 0 only) in cli->format and append a CSV row to cli->results_path.
  * Returns 0, or 1 when the results file could not be written. */
 int pk_report_emit(const pk_cli *cli, const pk_record *r);
 
-
-/* Provenance as a JSON object (host, cpu, cores, compiler, flags, version, git_commit,
- * omp_env, timestamp, mpi, slurm_*); caller owns it. */
-json_object *pk_provenance(const pk_cli *cli);
-/* The commit parkit was built from ("-dirty": with uncommitted changes outside results/),
- * or "unknown". */
-const char *pk_git_commit(void);
-
-/* Minimum, median (mean of the middle two for even n) and maximum of n >= 1 values;
- * 0, or -1 when out of memory. */
-int pk_summarize(const double *v, int n, double *min, double *median, double *max);
-
-/* max / mean of n compute times (1 when all are 0). */
-double pk_imbalance(const double *t, int n);
 
 const char *pk_mode_name(pk_mode m);
 const char *pk_sched_name(pk_sched s);

@@ -10,8 +10,8 @@ trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/corpus" "$T/artifacts"
 echo "== parsers: libFuzzer for ${FUZZ_SECONDS}s"
 if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
-        -I "$SRC/drivers" "$SRC/tests/unit/fuzz_parse.c" "$SRC/drivers/parse.c" \
-        "$SRC/drivers/messages.c" "$SRC/drivers/mpi_env.c" -o "$T/fuzz_parse" &&
+        -I "$SRC/drivers" -I "$SRC/drivers/exec" -I "$SRC/kernels" "$SRC/tests/unit/fuzz_parse.c" "$SRC/drivers/parse.c" \
+        "$SRC/drivers/messages.c" "$SRC/drivers/exec/mpi_env.c" -o "$T/fuzz_parse" &&
     "$T/fuzz_parse" -max_total_time="$FUZZ_SECONDS" -max_len=256 -timeout=10 \
         -artifact_prefix="$T/artifacts/" -print_final_stats=1 \
         "$T/corpus" "$SRC/tests/unit/fuzz/corpus" >"$T/fuzz.log" 2>&1; then

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "backend_internal.h"
+#include "pieces.h"
 #include "count.h"
 #include "primecount.h"
 #include "sum.h"

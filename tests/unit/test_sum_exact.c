@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <gmp.h>
-#include "backend.h"
+#include "exec.h"
 #include "sum.h"
 #include "testutil.h"
 

@@ -1,7 +1,9 @@
-/* Pieces and merge trees shared by the serial, OpenMP and MPI backends. */
-#ifndef PK_BACKEND_INTERNAL_H
-#define PK_BACKEND_INTERNAL_H
-#include "backend.h"
+/* Inside the execution layer only: pieces, the fixed merge tree, piece computation and the
+ * progress line, shared by the serial, OpenMP and MPI backends (pieces.c, backend_serial.c,
+ * backend_omp.c, clock.c). */
+#ifndef PK_PIECES_H
+#define PK_PIECES_H
+#include "exec.h"
 
 /* A range cut into pieces: piece i is [cut(i), cut(i+1)). */
 typedef struct pk_pieces {
@@ -35,11 +37,11 @@ pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned cha
 pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
                             size_t psize, size_t n, int threads);
 
-/* Compute every piece's partial (no merging): OpenMP threads, or one after another when
- * exec->mode is serial or mpi (one thread per rank); per-thread busy time. */
-pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
+/* Compute every piece's partial (no merging) as `local` (pk_exec_local) says: OpenMP
+ * threads, or one after another; per-thread busy time. */
+pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *local,
                             double *thread_seconds);
-/* The two ways pk_compute_pieces uses. */
+/* The two ways pk_compute_pieces uses (backend_omp.c, backend_serial.c). */
 pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
                         double *thread_seconds);
 pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,

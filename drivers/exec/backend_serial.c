@@ -1,7 +1,7 @@
 /* The serial backend: the same pieces as the parallel backends, one after another, with no
  * OpenMP runtime anywhere in the timed path — the baseline every speedup is measured against. */
 #include <string.h>
-#include "backend_internal.h"
+#include "pieces.h"
 
 pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,
                            const pk_exec *exec, double *thread_seconds)

@@ -10,7 +10,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
-#include "backend_internal.h"
+#include "pieces.h"
 #include "mpi_env.h"
 
 /* Memory for a message exchange that other ranks are already waiting in: a failure here
@@ -134,8 +134,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
                          const pk_exec *exec, void *result, pk_run_stats *st)
 {
     int rank = exec->rank, P = exec->nranks;
-    pk_exec local = *exec;
-    local.mode = exec->mode == PK_MODE_MPI ? PK_MODE_SERIAL : PK_MODE_OMP;
+    pk_exec local = pk_exec_local(exec);
     uint64_t a, b;
     pk_rank_share(k, ctx, lo, hi, rank, P, &a, &b);
 
@@ -186,7 +185,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
             st->comm_seconds = t1 - t0 - compute;
     } else {
         pk_run_stats ls = {.thread_seconds = st ? st->thread_seconds : NULL};
-        err = pk_backend_omp(k, ctx, a, b, &local, result, &ls);
+        err = pk_backend_run(k, ctx, a, b, &local, result, &ls);
         compute = MPI_Wtime() - t0;
         double t1 = MPI_Wtime();
         pk_status r = k->pack ? reduce_tree(k, ctx, result, rank, P) : reduce_plain(k, ctx, result, rank);

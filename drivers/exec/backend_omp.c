@@ -2,7 +2,7 @@
  * (no shared accumulator), merged in the fixed tree with the pairs of each level in parallel. */
 #include <omp.h>
 #include <string.h>
-#include "backend_internal.h"
+#include "pieces.h"
 
 static omp_sched_t omp_kind(pk_sched s)
 {
@@ -41,41 +41,4 @@ pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, cons
     }
     pk_progress_end();
     return (pk_status)err;
-}
-
-pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
-                            size_t psize, size_t n, int threads)
-{
-    int err = PK_OK;
-    for (size_t s = 1; s < n; s *= 2) {
-        const long np = (long)pk_merge_pairs(n, s);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (np > 1)
-        for (long p = 0; p < np; p++) {
-            pk_status r = pk_merge_pair(k, ctx, parts, psize, s, (size_t)p);
-            if (r != PK_OK) {
-#pragma omp atomic write
-                err = r;
-            }
-        }
-    }
-    return (pk_status)err;
-}
-
-int pk_run_tasks(const pk_exec *exec, size_t n, pk_task_fn fn, void *arg)
-{
-    int rc = 0;
-    int threads = exec->mode == PK_MODE_SERIAL ? 1 : exec->threads;
-    if (threads == 1) {
-        for (size_t i = 0; i < n; i++)
-            if (fn(arg, i) != 0)
-                rc = 1;
-        return rc;
-    }
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (long i = 0; i < (long)n; i++)
-        if (fn(arg, (size_t)i) != 0) {
-#pragma omp atomic write
-            rc = 1;
-        }
-    return rc;
 }

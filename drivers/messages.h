@@ -1,0 +1,19 @@
+/* Messages: one line "parkit: ..." on stderr, printed once per job (messages.c). */
+#ifndef PK_MESSAGES_H
+#define PK_MESSAGES_H
+#include <stddef.h>
+
+enum { PK_EXIT_OK = 0, PK_EXIT_FAIL = 1, PK_EXIT_USAGE = 2 };
+
+/* printed by rank 0 only under MPI (the launcher's rank 0 before MPI_Init) */
+int pk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* returns 2 */
+int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns 1 */
+/* A message of at most PK_MSG_MAX - 1 characters: a longer one (a 100 KB path) loses the
+ * middle, keeping its start (what) and end (why). */
+#define PK_MSG_MAX 1024
+void pk_msg_fit(char *dst, size_t cap, const char *src);
+/* "parkit: MSG" on stderr from this process, fitted to one line (no rank check). */
+void pk_print_error(const char *msg);
+
+int pk_is_root(void);       /* rank 0, or not under MPI */
+#endif
