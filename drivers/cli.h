@@ -40,6 +40,7 @@ typedef struct pk_command {
     int no_common;             /* 1: the command takes none of the kernel-run options (e.g. fetch) */
     unsigned not_for;          /* PK_OPT_* bits of common options that do not apply: given, they
                                   are a usage error, and --help does not list them */
+    const struct pk_layout *layout;   /* the CSV columns of its rows; NULL: pk_kernel_layout */
 } pk_command;
 
 #include "messages.h"

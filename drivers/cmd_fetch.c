@@ -307,47 +307,7 @@ static const char *const csv_cols[] = {
     "compiler", "version", "git_commit", "timestamp", NULL,
 };
 
-static void csv_value(FILE *f, json_object *v)
-{
-    if (!v)
-        return;
-    if (json_object_get_type(v) == json_type_double) {
-        fprintf(f, "%.6g", json_object_get_double(v));
-        return;
-    }
-    const char *s = json_object_get_string(v);
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
-    fputc('"', f);
-}
-
-static char *csv_line(json_object *o)   /* NULL: the header */
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    for (int i = 0; csv_cols[i]; i++) {
-        if (i)
-            fputc(',', f);
-        if (o)
-            csv_value(f, json_object_object_get(o, csv_cols[i]));
-        else
-            fputs(csv_cols[i], f);
-    }
-    fputc('\n', f);
-    fclose(f);
-    return buf;
-}
+static const pk_layout fetch_layout = {"fetch", csv_cols};
 
 #define JS(o, k) json_object_get_string(json_object_object_get((o), (k)))
 #define JD(o, k) json_object_get_double(json_object_object_get((o), (k)))
@@ -394,34 +354,15 @@ static int emit(const pk_cli *cli, json_object **rows, int n, int table)
         else
             print_block(rows[0]);
     } else if (cli->format == PK_FMT_CSV) {
-        char *h = csv_line(NULL);
-        if (h)
-            fputs(h, stdout);
-        free(h);
-        for (int i = 0; i < n; i++) {
-            char *r = csv_line(rows[i]);
-            if (r)
-                fputs(r, stdout);
-            free(r);
-        }
+        for (int i = 0; i < n; i++)
+            pk_print_csv(&fetch_layout, rows[i]);
     } else {
         for (int i = 0; i < n; i++)
             puts(json_object_to_json_string_ext(rows[i], JSON_C_TO_STRING_PLAIN));
     }
     fflush(stdout);
-    if (cli->results_path) {
-        char *h = csv_line(NULL);
-        for (int i = 0; i < n && rc == PK_EXIT_OK; i++) {
-            char *r = csv_line(rows[i]);
-            char shown[120];
-            if (!h || !r || pk_append_locked(cli->results_path, h, r) != 0)
-                rc = pk_runtime_error("--results %s: cannot append: %s",
-                                      pk_fetch_show(cli->results_path, shown, sizeof shown),
-                                      strerror(errno));
-            free(r);
-        }
-        free(h);
-    }
+    for (int i = 0; i < n && rc == PK_EXIT_OK; i++)
+        rc = pk_results_append(cli, &fetch_layout, rows[i]);
     /* Failures: the summary on stderr, whatever the format. */
     for (int i = 0; i < n; i++) {
         json_object *fails = json_object_object_get(rows[i], "failures");
@@ -667,45 +608,6 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
 
 /* --results FILE, before anything is downloaded: a file that can be opened for appending,
  * or a new name in a folder where a file can be created (nothing is created here). */
-static int results_check(const char *path)
-{
-    char shown[120];
-    pk_fetch_show(path, shown, sizeof shown);
-    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0) {
-        close(fd);
-        return PK_EXIT_OK;
-    }
-    if (errno != ENOENT)
-        return pk_usage_error("--results %s: cannot append to it: %s", shown, strerror(errno));
-    char *dir = strdup(path);
-    if (!dir)
-        return pk_runtime_error("out of memory");
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
-    char err[512];
-    int rc = PK_EXIT_OK;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char probe[64];
-    snprintf(probe, sizeof probe, ".pkprobe.%ld", (long)getpid());
-    int pf = dfd >= 0 ? openat(dfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
-    if (pf < 0) {
-        snprintf(err, sizeof err, "%s", strerror(errno));
-        rc = pk_usage_error("--results %s: cannot create it: %s", shown, err);
-    } else {
-        close(pf);
-        unlinkat(dfd, probe, 0);
-    }
-    if (dfd >= 0)
-        close(dfd);
-    free(dir);
-    return rc;
-}
 
 static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
 {
@@ -741,11 +643,6 @@ static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
     }
     if ((rc = pk_fetch_list_finish(&l, err, sizeof err)) != PK_FETCH_OK)
         goto bad;
-    /* Where the results go, checked before any work (and before DIR is made). */
-    if (cli->results_path && (rc = results_check(cli->results_path)) != PK_EXIT_OK) {
-        pk_fetch_list_free(&l);
-        return rc;
-    }
     if ((rc = pk_fetch_dir_prepare(o->dir, err, sizeof err)) != PK_FETCH_OK)
         goto bad;
     if (pk_fetch_global_init(err, sizeof err) != PK_FETCH_OK) {
@@ -833,4 +730,5 @@ const pk_command pk_cmd_fetch = {
     .on_option = fetch_option,
     .run = fetch_run,
     .no_common = 1,
+    .layout = &fetch_layout,
 };

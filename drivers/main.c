@@ -357,14 +357,9 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
         mode = PK_MODE_SERIAL;
     }
     /* where the results go is checked before the work, not found unwritable after it */
-    if (cli.results_path) {
-        int bad = pk_is_root() && pk_append_check(cli.results_path) != 0;
-        rc = pk_agree(bad ? PK_EXIT_USAGE : 0, "--results %s: cannot append: %s", cli.results_path,
-                      pk_outfile_strerror(errno));
-        if (rc) {
-            free(copts);
-            return rc;
-        }
+    if ((rc = pk_results_check(&cli, cmd->layout ? cmd->layout : &pk_kernel_layout)) != PK_EXIT_OK) {
+        free(copts);
+        return rc;
     }
     cli.exec.mode = mode;
     cli.exec.threads = threads;

@@ -252,10 +252,45 @@ static int open_append(const char *path)
     return fd;
 }
 
-int pk_append_check(const char *path)
+/* 1 when the regular file at path (size bytes) is empty or starts with exactly `header`. */
+static int header_matches(const char *path, off_t size, const char *header)
+{
+    if (size == 0 || !header)
+        return 1;
+    size_t n = strlen(header);
+    char *buf = malloc(n + 1);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (!buf || fd < 0) {   /* cannot look (a write-only file): append as before */
+        free(buf);
+        if (fd >= 0)
+            close(fd);
+        return 1;
+    }
+    ssize_t got = pread(fd, buf, n, 0);
+    int same = got == (ssize_t)n && memcmp(buf, header, n) == 0;
+    close(fd);
+    free(buf);
+    return same;
+}
+
+/* Open for appending and check the header; -1 (errno) or PK_APPEND_OTHER_LAYOUT. */
+static int open_checked(const char *path, const char *header, struct stat *sb)
 {
     int fd = open_append(path);
-    return fd < 0 ? -1 : close(fd);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode) && !header_matches(path, sb->st_size, header)) {
+        close(fd);
+        return PK_APPEND_OTHER_LAYOUT;
+    }
+    return fd;
+}
+
+int pk_append_check(const char *path, const char *header)
+{
+    struct stat sb;
+    int fd = open_checked(path, header, &sb);
+    return fd < 0 ? fd : close(fd);
 }
 
 int pk_append_locked(const char *path, const char *header, const char *line)
@@ -271,6 +306,10 @@ int pk_append_locked(const char *path, const char *header, const char *line)
     }
     struct stat sb;
     int rc = fstat(fd, &sb);
+    if (rc == 0 && S_ISREG(sb.st_mode) && !header_matches(path, sb.st_size, header)) {
+        close(fd);   /* rows of another layout: appending would misalign them */
+        return PK_APPEND_OTHER_LAYOUT;
+    }
     char *all = NULL;
     int n = rc == 0 ? asprintf(&all, "%s%s", sb.st_size == 0 && header ? header : "", line) : -1;
     if (n < 0) {

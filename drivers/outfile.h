@@ -26,11 +26,16 @@ int pk_outfile_commit(pk_outfile *f);
 /* Give up: remove the temporary, leave the target as it was. */
 void pk_outfile_abort(pk_outfile *f);
 
-/* Check that rows can be appended to path (opens it for appending, creating it, then
- * closes it): used before the work starts.  0, or -1 with errno. */
-int pk_append_check(const char *path);
+/* A file whose first line is not `header`: rows of another layout (kernel rows in a file of
+ * fetch rows) would be misaligned, so they are refused. */
+#define PK_APPEND_OTHER_LAYOUT (-2)
+/* Check that rows under `header` can be appended to path (opens it for appending, creating
+ * it, then closes it): used before the work starts.  0, -1 with errno, or
+ * PK_APPEND_OTHER_LAYOUT. */
+int pk_append_check(const char *path, const char *header);
 /* Append header (when the file is empty) and line as one unit under an exclusive lock:
- * either all of it lands or the file is cut back to its old size.  0, or -1 with errno. */
+ * either all of it lands or the file is cut back to its old size.  0, -1 with errno, or
+ * PK_APPEND_OTHER_LAYOUT (nothing written). */
 int pk_append_locked(const char *path, const char *header, const char *line);
 /* strerror, with the one case it words badly for these files: ENXIO from a FIFO. */
 const char *pk_outfile_strerror(int e);

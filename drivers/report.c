@@ -15,6 +15,7 @@
 #include "outfile.h"
 #include "provenance.h"
 #include "report.h"
+#include "cmdutil.h"
 
 /* Stable CSV columns: scripts and plots depend on these names and this order. */
 static const char *const csv_columns[] = {
@@ -177,36 +178,105 @@ static void csv_cell(FILE *f, json_object *v)
     free(buf);
 }
 
-static char *csv_header(void)
+const pk_layout pk_kernel_layout = {"kernel", csv_columns};
+
+/* The cell of column c: row[c], or for a column "a_b" that the row lacks, row[a][b]
+ * (seconds_min <- seconds.min). */
+static json_object *column_value(json_object *row, const char *c)
+{
+    json_object *v;
+    if (json_object_object_get_ex(row, c, &v))
+        return v;
+    const char *us = strrchr(c, '_');
+    char outer[64];
+    if (!us || (size_t)(us - c) >= sizeof outer)
+        return NULL;
+    snprintf(outer, sizeof outer, "%.*s", (int)(us - c), c);
+    json_object *o;
+    if (!json_object_object_get_ex(row, outer, &o) || !json_object_is_type(o, json_type_object))
+        return NULL;
+    return json_object_object_get(o, us + 1);
+}
+
+/* One CSV line: the header (row NULL) or a row. */
+static char *csv_line(const pk_layout *l, json_object *row)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    for (int i = 0; csv_columns[i]; i++)
-        fprintf(f, "%s%s", i ? "," : "", csv_columns[i]);
+    if (!f)
+        return NULL;
+    for (int i = 0; l->columns[i]; i++) {
+        if (i)
+            fputc(',', f);
+        if (row)
+            csv_cell(f, column_value(row, l->columns[i]));
+        else
+            fputs(l->columns[i], f);
+    }
     fputc('\n', f);
     fclose(f);
     return buf;
 }
 
-static char *csv_row(json_object *o)
+char *pk_csv_header(const pk_layout *l)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    json_object *secs = json_object_object_get(o, "seconds");
-    for (int i = 0; csv_columns[i]; i++) {
-        const char *c = csv_columns[i];
-        if (i)
-            fputc(',', f);
-        if (!strncmp(c, "seconds_", 8))
-            fprintf(f, "%.9g", json_object_get_double(json_object_object_get(secs, c + 8)));
-        else
-            csv_cell(f, json_object_object_get(o, c));
+    return csv_line(l, NULL);
+}
+
+char *pk_csv_row(const pk_layout *l, json_object *row)
+{
+    return csv_line(l, row);
+}
+
+void pk_print_csv(const pk_layout *l, json_object *row)
+{
+    static const pk_layout *header_done;   /* the header once per process and layout */
+    if (header_done != l) {
+        char *h = pk_csv_header(l);
+        if (h)
+            fputs(h, stdout);
+        free(h);
+        header_done = l;
     }
-    fputc('\n', f);
-    fclose(f);
-    return buf;
+    char *r = pk_csv_row(l, row);
+    if (r)
+        fputs(r, stdout);
+    free(r);
+}
+
+const char *pk_results_strerror(int rc, int e)
+{
+    return rc == PK_APPEND_OTHER_LAYOUT ? "its first line is not this command's CSV header (rows of "
+                                          "another layout would be misaligned; use another file)"
+                                        : pk_outfile_strerror(e);
+}
+
+int pk_results_append(const pk_cli *cli, const pk_layout *l, json_object *row)
+{
+    if (!cli->results_path || !pk_is_root())
+        return PK_EXIT_OK;
+    char *h = pk_csv_header(l), *r = pk_csv_row(l, row);
+    int rc = h && r ? pk_append_locked(cli->results_path, h, r) : -1;
+    int e = h && r ? errno : ENOMEM;
+    free(h);
+    free(r);
+    if (rc != 0)
+        return pk_runtime_error("--results %s: cannot append: %s", cli->results_path, pk_results_strerror(rc, e));
+    return PK_EXIT_OK;
+}
+
+int pk_results_check(const pk_cli *cli, const pk_layout *l)
+{
+    int rc = 0, e = 0;
+    if (cli->results_path && pk_is_root()) {
+        char *h = pk_csv_header(l);
+        rc = h ? pk_append_check(cli->results_path, h) : -1;
+        e = h ? errno : ENOMEM;
+        free(h);
+    }
+    return pk_agree(rc ? PK_EXIT_USAGE : 0, "--results %s: cannot append: %s", cli->results_path,
+                    pk_results_strerror(rc, e));
 }
 
 /* ---- text ------------------------------------------------------------------------ */
@@ -274,34 +344,13 @@ int pk_report_emit(const pk_cli *cli, const pk_record *r)
     if (!pk_is_root())
         return 0;
     json_object *o = record_json(cli, r);
-    int rc = 0;
     switch (cli->format) {
     case PK_FMT_TEXT: print_text(o, r); break;
     case PK_FMT_JSON: puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)); break;
-    case PK_FMT_CSV: {
-        static int header_done;
-        char *row = csv_row(o);
-        if (!header_done) {
-            char *h = csv_header();
-            fputs(h, stdout);
-            free(h);
-            header_done = 1;
-        }
-        fputs(row, stdout);
-        free(row);
-        break;
-    }
+    case PK_FMT_CSV: pk_print_csv(&pk_kernel_layout, o); break;
     }
     fflush(stdout);
-    if (cli->results_path) {
-        char *row = csv_row(o), *h = csv_header();
-        if (pk_append_locked(cli->results_path, h, row) != 0) {
-            pk_runtime_error("--results %s: cannot append: %s", cli->results_path, pk_outfile_strerror(errno));
-            rc = 1;
-        }
-        free(row);
-        free(h);
-    }
+    int rc = pk_results_append(cli, &pk_kernel_layout, o) != PK_EXIT_OK;
     json_object_put(o);
     return rc;
 }

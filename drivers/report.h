@@ -33,6 +33,28 @@ void pk_record_extra_str(pk_record *r, const char *key, const char *val);
 void pk_record_extra_u64(pk_record *r, const char *key, uint64_t val);
 void pk_record_extra_double(pk_record *r, const char *key, double val);
 
+/* ---- the report engine: a row is a JSON object of named fields; a layout names the CSV
+ * columns; text is each command's own block.  JSON Lines print the row as it is. ---- */
+typedef struct pk_layout {
+    const char *name;             /* "kernel", "fetch" */
+    const char *const *columns;   /* CSV columns in order, NULL-terminated; a column "a_b" that
+                                     a row lacks reads row[a][b] (seconds_min <- seconds.min) */
+} pk_layout;
+extern const pk_layout pk_kernel_layout;   /* every kernel command's rows */
+
+/* The CSV header line and a row's CSV line under layout l (malloc'd, '\n'-terminated). */
+char *pk_csv_header(const pk_layout *l);
+char *pk_csv_row(const pk_layout *l, json_object *row);
+/* A CSV row on stdout, the header first (once per process and layout). */
+void pk_print_csv(const pk_layout *l, json_object *row);
+/* Append a row to --results (rank 0; locked, whole or not at all).  A file that already
+ * holds rows of another layout is refused, never misaligned.  PK_EXIT_OK, or a runtime
+ * error printed and returned. */
+int pk_results_append(const pk_cli *cli, const pk_layout *l, json_object *row);
+/* Before the work: can rows of layout l be appended to --results?  Collective under MPI
+ * (every rank gets the answer); PK_EXIT_OK or a usage error printed once. */
+int pk_results_check(const pk_cli *cli, const pk_layout *l);
+
 /* Print *r (rank 0 only) in cli->format and append a CSV row to cli->results_path.
  * Returns 0, or 1 when the results file could not be written. */
 int pk_report_emit(const pk_cli *cli, const pk_record *r);

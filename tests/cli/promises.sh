@@ -149,6 +149,21 @@ group_results_rows() {
     fi
 }
 
+# one --results file holds one layout: rows of another are refused, never misaligned
+group_results_one_layout() {
+    local f=$TMP/k.csv
+    "$PARKIT" count 10 --results "$f" --format csv >/dev/null
+    local before; before=$(md5sum <"$f")
+    expect_error 2 "^parkit: --results .*k.csv: cannot append: its first line is not this command's CSV header" \
+        "$PARKIT" fetch -o "$TMP/dl" --results "$f" http://127.0.0.1:9/x
+    [ "$(md5sum <"$f")" = "$before" ] && [ ! -e "$TMP/dl" ] && ok || bad "fetch rows went into a file of kernel rows, or it started"
+    printf 'a,b,c\n1,2,3\n' >"$TMP/other.csv"
+    expect_error 2 "cannot append: its first line is not this command's CSV header" \
+        "$PARKIT" primes 1e11 --results "$TMP/other.csv"
+    # the same layout keeps appending
+    "$PARKIT" sum 10 --results "$f" --format csv >/dev/null && [ "$(wc -l <"$f")" = 3 ] && ok || bad "kernel rows no longer append"
+}
+
 # every destination is checked before the work starts
 group_destinations_first() {
     local t0; t0=$(date +%s%N)
