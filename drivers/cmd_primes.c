@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cmdutil.h"
+#include "command.h"
 #include "measure.h"
 #include "isprime.h"
 #include "primecount.h"
@@ -23,24 +23,6 @@ static const struct option primes_options[] = {
     {"algo", required_argument, NULL, OPT_ALGO},
     {0},
 };
-
-int pk_parse_algo(const char *cmd, const char *arg, pk_primes_algo *algo)
-{
-    if (!strcmp(arg, "sieve"))
-        *algo = PK_PRIMES_SIEVE;
-    else if (!strcmp(arg, "trial"))
-        *algo = PK_PRIMES_TRIAL;
-    else if (!strcmp(arg, "naive"))
-        *algo = PK_PRIMES_NAIVE;
-    else
-        return pk_usage_error("%s --algo: expected sieve, trial or naive, got \"%s\"", cmd, arg);
-    return PK_EXIT_OK;
-}
-
-const char *pk_algo_name(pk_primes_algo a)
-{
-    return a == PK_PRIMES_TRIAL ? "trial" : a == PK_PRIMES_NAIVE ? "naive" : "sieve";
-}
 
 static int primes_option(void *vo, int val, const char *arg)
 {
@@ -99,56 +81,70 @@ static int verify(const primes_opts *o, uint64_t a, uint64_t n, const pk_primes_
     return 0;
 }
 
+typedef struct {
+    const primes_opts *o;
+    uint64_t n;
+    pk_primes_ctx ctx;
+    int have_ctx, print_failed;
+} primes_state;
+
+static pk_status primes_setup(void *vs, pk_kernel_job *job, const char **why)
+{
+    (void)why;
+    primes_state *st = vs;
+    pk_status s = pk_primes_setup(&st->ctx, st->o->algo, st->n, st->o->want_sum);
+    st->have_ctx = s == PK_OK;
+    *job = (pk_kernel_job){.kernel = &pk_primes_kernel, .ctx = &st->ctx, .n = st->n};
+    if (s == PK_OK)
+        pk_primes_index_range(st->o->from, st->n, &job->lo, &job->hi);
+    return s;
+}
+
+static void primes_describe(void *vs, const pk_kernel_job *job, const void *result, pk_record *r)
+{
+    primes_state *st = vs;
+    const pk_primes_partial *got = result;
+    char b1[48];
+    pk_record_set_result(r, "%llu", (unsigned long long)got->count);
+    if (st->o->want_sum)
+        pk_record_extra_str(r, "sum", pk_u128_str(got->sum, b1));
+    pk_record_extra_str(r, "algo", pk_algo_name(st->o->algo));
+    pk_record_extra_u64(r, "from", st->o->from);
+    r->rate = r->seconds_median > 0 ? (double)(job->hi - job->lo) / r->seconds_median : 0;
+    r->rate_unit = "numbers/s";
+    if (st->o->print && pk_primes_foreach(&st->ctx, st->o->from, st->n, print_batch, NULL) != 0)
+        st->print_failed = 1;   /* the list is part of the answer: a cut list is not verified */
+}
+
+static int primes_verify(void *vs, const pk_kernel_job *job, const void *result, pk_record *r)
+{
+    (void)job;
+    primes_state *st = vs;
+    return verify(st->o, st->o->from, st->n, result, r) && !st->print_failed;
+}
+
+static void primes_teardown(void *vs)
+{
+    primes_state *st = vs;
+    if (st->have_ctx)
+        pk_primes_free(&st->ctx);
+}
+
+static const pk_kernel_phases primes_phases = {
+    .name = "primes", .setup = primes_setup, .describe = primes_describe,
+    .verify = primes_verify, .teardown = primes_teardown,
+};
+
 static int primes_run(const pk_cli *cli, void *vo, int argc, char **argv)
 {
-    primes_opts *o = vo;
-    uint64_t n;
-    int rc = pk_one_n("primes", argc, argv, &n);
+    primes_state st = {.o = vo};
+    int rc = pk_arg_n("primes", argc, argv, &st.n);
     if (rc)
         return rc;
-    if (o->from > n)
+    if (st.o->from > st.n)
         return pk_usage_error("primes: --from %llu is larger than N = %llu",
-                              (unsigned long long)o->from, (unsigned long long)n);
-    uint64_t a = o->from;
-    pk_primes_ctx ctx;
-    double t0 = pk_wtime();
-    pk_status s = pk_primes_setup(&ctx, o->algo, n, o->want_sum);
-    double setup = pk_wtime() - t0;
-    if ((rc = pk_agree(s != PK_OK, "primes: setup: %s", pk_status_str(s))) != 0) {
-        if (s == PK_OK)
-            pk_primes_free(&ctx);
-        return rc;
-    }
-    uint64_t lo, hi;
-    pk_primes_index_range(a, n, &lo, &hi);
-
-    pk_record r;
-    pk_record_init(&r, cli, "primes");
-    pk_record_set_n(&r, n);
-    r.setup_seconds = setup;
-    pk_primes_partial got;
-    s = pk_measure(cli, &pk_primes_kernel, &ctx, lo, hi, &got, &r);
-    if (s != PK_OK) {
-        pk_primes_free(&ctx);
-        pk_record_free(&r);
-        return pk_runtime_error("primes: %s", pk_status_str(s));
-    }
-    char b1[48];
-    if (o->want_sum) {
-        pk_record_set_result(&r, "%llu", (unsigned long long)got.count);
-        pk_record_extra_str(&r, "sum", pk_u128_str(got.sum, b1));
-    } else {
-        pk_record_set_result(&r, "%llu", (unsigned long long)got.count);
-    }
-    pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
-    pk_record_extra_u64(&r, "from", a);
-    r.verified = pk_is_root() ? verify(o, a, n, &got, &r) : 1;
-    r.rate = r.seconds_median > 0 ? (double)(hi - lo) / r.seconds_median : 0;
-    r.rate_unit = "numbers/s";
-    if (o->print && pk_is_root() && pk_primes_foreach(&ctx, a, n, print_batch, NULL) != 0)
-        r.verified = 0;
-    pk_primes_free(&ctx);
-    return pk_finish(cli, &r);
+                              (unsigned long long)st.o->from, (unsigned long long)st.n);
+    return pk_run_kernel_command(cli, &primes_phases, &st);
 }
 
 static void primes_defaults(void *vo)

@@ -5,15 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cmdutil.h"
+#include "command.h"
 #include "measure.h"
 #include "isprime.h"
 #include "primorial.h"
 
 enum { OPT_OUTPUT = 500, OPT_ALGO };
 
-int pk_parse_algo(const char *cmd, const char *arg, pk_primes_algo *algo);
-const char *pk_algo_name(pk_primes_algo a);
 
 typedef struct {
     const char *output;
@@ -59,9 +57,8 @@ static uint64_t mpz_fingerprint(const mpz_t z)
     return h;
 }
 
-/* Digits, first and last 20 digits, fingerprint; and a residue check against an independent
- * computation. Fills the record; returns 1 when the residues agree. */
-static int describe_and_verify(const pk_primorial_ctx *ctx, uint64_t n, const mpz_t z, pk_record *r)
+/* Digits, first and last 20 digits, fingerprint. */
+static void describe(const mpz_t z, pk_record *r)
 {
     mpz_t t, p10;
     mpz_inits(t, p10, NULL);
@@ -96,13 +93,18 @@ static int describe_and_verify(const pk_primorial_ctx *ctx, uint64_t n, const mp
     char h[32];
     snprintf(h, sizeof h, "%016llx", (unsigned long long)mpz_fingerprint(z));
     pk_record_extra_str(r, "fnv1a64", h);
+    mpz_clears(t, p10, NULL);
+}
+
+/* A residue check against an independent computation: 1 when the residues agree. */
+static int verify(const pk_primorial_ctx *ctx, uint64_t n, const mpz_t z, pk_record *r)
+{
     uint64_t res[NMOD];
     int ok = pk_primorial_residues(&ctx->primes, n, moduli, NMOD, res) == PK_OK;
     for (size_t j = 0; ok && j < NMOD; j++)
         if (mpz_fdiv_ui(z, moduli[j]) != res[j])
             ok = 0;
     pk_record_extra_str(r, "reference", "residues mod 4 primes < 2^63, computed without the tree");
-    mpz_clears(t, p10, NULL);
     return ok;
 }
 
@@ -202,13 +204,14 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
             mine[k] = b.secs[((size_t)cli->warmup + (size_t)k) * nt + i];
         pk_summarize(mine, m, &r.seconds_min, &r.seconds_median, &r.seconds_max);
         r.setup_seconds = b.setup[i];
-        r.verified = describe_and_verify(&b.ctx[i], ns[i], b.z[i], &r);
+        describe(b.z[i], &r);
+        r.verified = verify(&b.ctx[i], ns[i], b.z[i], &r);
         pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
         pk_record_extra_u64(&r, "tasks", nt);
         pk_record_extra_double(&r, "batch_wall_seconds_median", wall_med);
         r.rate = r.seconds_median > 0 ? (double)ns[i] / r.seconds_median : 0;
         r.rate_unit = "numbers/s";
-        if (pk_finish(cli, &r) != PK_EXIT_OK)
+        if (pk_report_finish(cli, &r) != PK_EXIT_OK)
             rc = PK_EXIT_FAIL;
     }
     for (size_t i = 0; i < nt && b.z && b.ctx; i++) {
@@ -219,6 +222,66 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
     free(mine), free(b.ctx), free(b.z), free(b.secs), free(b.setup), free(wall);
     return rc;
 }
+
+/* ---- one N on the whole machine ---- */
+
+typedef struct {
+    const primorial_opts *o;
+    uint64_t n;
+    pk_primorial_ctx ctx;
+    int have_ctx, output_failed;
+    pk_outfile *out;
+} one_state;
+
+static pk_status one_setup(void *vs, pk_kernel_job *job, const char **why)
+{
+    (void)why;
+    one_state *st = vs;
+    pk_status s = pk_primorial_setup(&st->ctx, st->o->algo, st->n);
+    st->have_ctx = s == PK_OK;
+    *job = (pk_kernel_job){.kernel = &pk_primorial_kernel, .ctx = &st->ctx, .n = st->n};
+    if (s == PK_OK && st->n >= 2)
+        pk_primes_index_range(2, st->n, &job->lo, &job->hi);
+    return s;
+}
+
+static void one_describe(void *vs, const pk_kernel_job *job, const void *result, pk_record *r)
+{
+    one_state *st = vs;
+    mpz_srcptr z = result;
+    describe(z, r);
+    if (st->o->output) {
+        if (write_decimal(st->out, z) != 0) {
+            pk_runtime_error("primorial --output %s: cannot write: %s", st->o->output, strerror(errno));
+            st->output_failed = 1;
+        } else {
+            pk_record_extra_str(r, "output", st->o->output);
+        }
+    }
+    pk_record_extra_str(r, "algo", pk_algo_name(st->o->algo));
+    r->rate = r->seconds_median > 0 ? (double)job->n / r->seconds_median : 0;
+    r->rate_unit = "numbers/s";
+}
+
+static int one_verify(void *vs, const pk_kernel_job *job, const void *result, pk_record *r)
+{
+    one_state *st = vs;
+    mpz_srcptr z = result;
+    return verify(&st->ctx, job->n, z, r) && !st->output_failed;
+}
+
+static void one_teardown(void *vs)
+{
+    one_state *st = vs;
+    if (st->have_ctx)
+        pk_primorial_free(&st->ctx);
+    st->have_ctx = 0;
+}
+
+static const pk_kernel_phases one_phases = {
+    .name = "primorial", .setup = one_setup, .describe = one_describe, .verify = one_verify,
+    .teardown = one_teardown,
+};
 
 static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
 {
@@ -253,50 +316,8 @@ static int primorial_run(const pk_cli *cli, void *vo, int argc, char **argv)
         return rc;
     }
     for (int i = 0; rc == PK_EXIT_OK && i < argc; i++) {
-        uint64_t n = ns[i];
-        pk_primorial_ctx ctx;
-        double t0 = pk_wtime();
-        pk_status s = pk_primorial_setup(&ctx, o->algo, n);
-        if ((rc = pk_agree(s != PK_OK, "primorial: setup: %s", pk_status_str(s))) != 0) {
-            if (s == PK_OK)
-                pk_primorial_free(&ctx);
-            break;
-        }
-        double setup = pk_wtime() - t0;
-        uint64_t lo = 0, hi = 0;
-        if (n >= 2)
-            pk_primes_index_range(2, n, &lo, &hi);
-        pk_record r;
-        pk_record_init(&r, cli, "primorial");
-        pk_record_set_n(&r, n);
-        r.setup_seconds = setup;
-        mpz_t z;
-        s = pk_measure(cli, &pk_primorial_kernel, &ctx, lo, hi, &z, &r);
-        if (s != PK_OK) {
-            pk_record_free(&r);
-            pk_primorial_free(&ctx);
-            rc = pk_runtime_error("primorial: %s", pk_status_str(s));
-            break;
-        }
-        if (pk_is_root()) {
-            r.verified = describe_and_verify(&ctx, n, z, &r);
-            if (o->output) {
-                if (write_decimal(&out, z) != 0) {
-                    rc = pk_runtime_error("primorial --output %s: cannot write: %s", o->output, strerror(errno));
-                    r.verified = 0;
-                } else {
-                    pk_record_extra_str(&r, "output", o->output);
-                }
-            }
-        }
-        pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
-        r.rate = r.seconds_median > 0 ? (double)n / r.seconds_median : 0;
-        r.rate_unit = "numbers/s";
-        mpz_clear(z);
-        pk_primorial_free(&ctx);
-        int frc = pk_finish(cli, &r);
-        if (rc == PK_EXIT_OK)
-            rc = frc;
+        one_state st = {.o = o, .n = ns[i], .out = &out};
+        rc = pk_run_kernel_command(cli, &one_phases, &st);
     }
     pk_outfile_abort(&out);   /* left only when the run failed before writing */
     free(ns);

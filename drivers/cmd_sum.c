@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cmdutil.h"
+#include "command.h"
 #include "measure.h"
 #include "distribute.h"
 #include "mpi_env.h"
@@ -198,7 +198,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
             return rc;
         if ((rc = file_same_size(ex, o->file, n)) != 0)
             return rc;
-    } else if ((rc = pk_one_n("sum", argc, argv, &n)) != 0) {
+    } else if ((rc = pk_arg_n("sum", argc, argv, &n)) != 0) {
         return rc;
     }
     if (o->chunks && P > 1)
@@ -392,7 +392,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
         }
         free(parts);
     }
-    rc = pk_finish(cli, &r);
+    rc = pk_report_finish(cli, &r);
 out:
     if (data)
         munmap(data, mapped ? mapped : 1);   /* rank 0's data is the whole array under scatter */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cmdutil.h"
+#include "command.h"
 #include "mpi_env.h"
 #include "report.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "mpi_env.h"
-#include "cmdutil.h"
+#include "command.h"
 #include "provenance.h"
 #include "report.h"
 

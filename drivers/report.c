@@ -15,7 +15,7 @@
 #include "outfile.h"
 #include "provenance.h"
 #include "report.h"
-#include "cmdutil.h"
+#include "command.h"
 
 /* Stable CSV columns: scripts and plots depend on these names and this order. */
 static const char *const csv_columns[] = {
