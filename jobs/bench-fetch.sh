@@ -122,8 +122,8 @@ scenarios = [
 
 def tools(sc, lst, curl_cfg, n, dest):
     return [
-        ("parkit multi", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "multi", "-j", str(n), "--format", "csv", "--no-progress"]),
-        ("parkit pool", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "pool", "-j", str(n), "--format", "csv", "--no-progress"]),
+        ("parkit multi", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "multi", "-j", str(n), "--format", "csv", "--no-progress"]),
+        ("parkit pool", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "pool", "-j", str(n), "--format", "csv", "--no-progress"]),
         ("curl --parallel", ["curl", "-s", "--fail", "--parallel", "--parallel-immediate", "--parallel-max", str(n), "-K", curl_cfg]),
         ("aria2c", ["aria2c", "-q", "-j", str(n), "-i", lst, "-d", dest, "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false"]),
         ("wget2", ["wget2", "-q", "--max-threads", str(n), "-i", lst, "-P", dest]),
@@ -194,7 +194,7 @@ for title, key, nurls, size, lat, n, reps, seq_runs, ideal in scenarios:
             f.write('url = "%s"\noutput = "%s/%d.bin"\n' % (u, dest, i))
     ts = tools(key, lst, curl_cfg, n, dest)
     if seq_runs:
-        ts.insert(0, ("parkit seq", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "seq", "--format", "csv", "--no-progress"]))
+        ts.insert(0, ("parkit seq", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "seq", "--format", "csv", "--no-progress"]))
     results = {name: [] for name, _ in ts}
     print("== %s (N = %d)" % (title, n), flush=True)
     for rep in range(reps + 1):                 # rep 0: warm-up, discarded
