@@ -1,4 +1,5 @@
-/* parkit fetch: argument handling and reporting for the download module (io/fetch.h).
+/* parkit fetch: argument handling and reporting for the download module (io/fetch.h,
+ * io/urllist.h).
  * The downloading itself (libcurl, threads, files) lives in io/. */
 #define _GNU_SOURCE   /* nftw */
 #include <errno.h>
@@ -23,8 +24,8 @@
 #include "report.h"
 
 enum {
-    OPT_FMODE = 300, OPT_COMPARE, OPT_RETRIES, OPT_MAXSIZE, OPT_FORCE, OPT_CONNECT_TO,
-    OPT_STALL_TO, OPT_MAXREDIRS, OPT_RETRY_DELAY, OPT_FPROGRESS, OPT_FNOPROGRESS,
+    OPT_FENGINE = 300, OPT_FMODE, OPT_COMPARE, OPT_RETRIES, OPT_MAXSIZE, OPT_FORCE,
+    OPT_CONNECT_TO, OPT_STALL_TO, OPT_MAXREDIRS, OPT_RETRY_DELAY, OPT_FPROGRESS, OPT_FNOPROGRESS,
     OPT_MINSPEED, OPT_MINSPEED_TIME, OPT_MAXTIME, OPT_DEADLINE,
 };
 
@@ -32,14 +33,16 @@ typedef struct fetch_opts {
     pk_fetch_opts f;
     const char *list;     /* -i LIST */
     const char *dir;      /* -o DIR */
-    int mode_set, compare, progress;   /* progress: -1 = as the shared parser decided */
+    const char *engine_opt;   /* "--engine" or "--mode" when given, else NULL */
+    int compare, progress;    /* progress: -1 = as the shared parser decided */
 } fetch_opts;
 
 static const struct option fetch_options[] = {
     {"input", required_argument, NULL, 'i'},
     {"output", required_argument, NULL, 'o'},
     {"jobs", required_argument, NULL, 'j'},
-    {"mode", required_argument, NULL, OPT_FMODE},
+    {"engine", required_argument, NULL, OPT_FENGINE},
+    {"mode", required_argument, NULL, OPT_FMODE},   /* old name of --engine, for one release */
     {"compare", no_argument, NULL, OPT_COMPARE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"max-filesize", required_argument, NULL, OPT_MAXSIZE},
@@ -62,9 +65,10 @@ static const char fetch_help[] =
     "                           blank lines and # comments skipped; - reads stdin (at most\n"
     "                           16384 bytes a line, 1000000 URLs, 256 MiB)\n"
     "  -o, --output DIR         download into DIR (created when missing; default .)\n"
-    "      --mode M             seq | pool | multi (default multi)\n"
+    "      --engine E           seq | pool | multi (default multi)\n"
+    "      --mode E             old name of --engine (accepted for one more release)\n"
     "  -j, --jobs N             pool threads / multi transfers in flight (default 8)\n"
-    "      --compare            run every mode on the list, each into a fresh folder in DIR,\n"
+    "      --compare            run every engine on the list, each into a fresh folder in DIR,\n"
     "                           and print the comparison table\n"
     "      --retries K          retries of transient failures (default 3)\n"
     "      --retry-delay S      first backoff delay in seconds, doubled each time (default 0.5)\n"
@@ -154,10 +158,11 @@ static int fetch_option(void *p, int val, const char *arg)
             return PK_EXIT_USAGE;
         o->f.jobs = (int)v;
         return PK_EXIT_OK;
+    case OPT_FENGINE:
     case OPT_FMODE:
+        o->engine_opt = val == OPT_FMODE ? "--mode" : "--engine";
         if (pk_fetch_mode_parse(arg, &o->f.mode) != 0)
-            return pk_usage_error("--mode: expected seq, pool or multi, got \"%s\"", arg);
-        o->mode_set = 1;
+            return pk_usage_error("%s: expected seq, pool or multi, got \"%s\"", o->engine_opt, arg);
         return PK_EXIT_OK;
     case OPT_COMPARE: o->compare = 1; return PK_EXIT_OK;
     case OPT_FORCE: o->f.force = 1; return PK_EXIT_OK;
@@ -466,7 +471,7 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
     snprintf(maxtime, sizeof maxtime, "%.17g", (double)o->f.max_time_ms / 1000.0);
     snprintf(deadline, sizeof deadline, "%.17g", (double)o->f.deadline_ms / 1000.0);
     char *av[40] = {
-        "parkit", "fetch", "-i", "-", "-o", (char *)sub, "--mode", (char *)pk_fetch_mode_name(m),
+        "parkit", "fetch", "-i", "-", "-o", (char *)sub, "--engine", (char *)pk_fetch_mode_name(m),
         "-j", jobs, "--retries", retries, "--retry-delay", delay, "--connect-timeout", cto,
         "--stall-timeout", sto, "--max-redirs", redirs, "--format", "json", "--no-progress",
         "--min-speed", minspeed, "--min-speed-time", mstime,
@@ -621,8 +626,8 @@ static int fetch_run(const pk_cli *cli, void *p, int argc, char **argv)
         return pk_usage_error("fetch: runs in one process, but this job has %d ranks (each would "
                               "download the whole list into the same folder); run it without "
                               "mpirun/srun", pk_launch_size() > 1 ? pk_launch_size() : 2);
-    if (o->compare && o->mode_set)
-        return pk_usage_error("fetch: --compare runs every mode; drop --mode");
+    if (o->compare && o->engine_opt)
+        return pk_usage_error("fetch: --compare runs every engine; drop %s", o->engine_opt);
     if (argc == 0 && !o->list)
         return pk_usage_error("fetch: no URLs (give URLs as arguments or -i LIST)");
 

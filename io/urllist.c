@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
-#include "fetch.h"
+#include "urllist.h"
 
 static const char *const pk_tmp_suffix = PK_FETCH_TMP_SUFFIX;
 

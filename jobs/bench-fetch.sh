@@ -122,8 +122,8 @@ scenarios = [
 
 def tools(sc, lst, curl_cfg, n, dest):
     return [
-        ("parkit multi", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "multi", "-j", str(n), "--format", "csv", "--no-progress"]),
-        ("parkit pool", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "pool", "-j", str(n), "--format", "csv", "--no-progress"]),
+        ("parkit multi", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "multi", "-j", str(n), "--format", "csv", "--no-progress"]),
+        ("parkit pool", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "pool", "-j", str(n), "--format", "csv", "--no-progress"]),
         ("curl --parallel", ["curl", "-s", "--fail", "--parallel", "--parallel-immediate", "--parallel-max", str(n), "-K", curl_cfg]),
         ("aria2c", ["aria2c", "-q", "-j", str(n), "-i", lst, "-d", dest, "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false"]),
         ("wget2", ["wget2", "-q", "--max-threads", str(n), "-i", lst, "-P", dest]),
@@ -194,7 +194,7 @@ for title, key, nurls, size, lat, n, reps, seq_runs, ideal in scenarios:
             f.write('url = "%s"\noutput = "%s/%d.bin"\n' % (u, dest, i))
     ts = tools(key, lst, curl_cfg, n, dest)
     if seq_runs:
-        ts.insert(0, ("parkit seq", [parkit, "fetch", "-i", lst, "-o", dest, "--mode", "seq", "--format", "csv", "--no-progress"]))
+        ts.insert(0, ("parkit seq", [parkit, "fetch", "-i", lst, "-o", dest, "--engine", "seq", "--format", "csv", "--no-progress"]))
     results = {name: [] for name, _ in ts}
     print("== %s (N = %d)" % (title, n), flush=True)
     for rep in range(reps + 1):                 # rep 0: warm-up, discarded
@@ -284,7 +284,7 @@ checks.append("20 x 10 MiB: multi %.0f MB/s vs curl %.0f MB/s (target >= curl): 
 
 lines = []
 lines.append("# parkit fetch: benchmark results\n")
-lines.append("Written by `jobs/bench-fetch.sh` from a real run on this machine; do not edit by hand.\n")
+lines.append("Written by `jobs/bench-fetch.sh` from a real run on this machine; do not edit by hand (except the design notes at the end).\n")
 lines.append("- date: %s" % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 lines.append("- host: %s, %s, %d CPUs, Linux %s" % (platform.node(), cpu, os.cpu_count(), platform.release()))
 lines.append("- parkit: %s" % ver([parkit, "--version"]))
@@ -317,7 +317,15 @@ for title, key, nurls, size, lat, n, reps, seq_runs, ideal in scenarios:
         lines.append("\n`parkit seq` runs once here (200 x 200 ms = 40 s).")
     lines.append("")
 lines.append("Raw runs: `runs.csv`; medians: `summary.csv`. Re-run: `jobs/bench-fetch.sh [BUILD_DIR]`.")
-with open(os.path.join(out_dir, "README.md"), "w") as f:
+# The hand-written design notes at the end of the old README (figures behind choices in io/)
+# are kept as they are.
+readme = os.path.join(out_dir, "README.md")
+if os.path.exists(readme):
+    old = open(readme).read()
+    at = old.find("\n## Design notes: what was measured")
+    if at >= 0:
+        lines.append(old[at:].rstrip("\n"))
+with open(readme, "w") as f:
     f.write("\n".join(lines) + "\n")
 shutil.rmtree(tmp, ignore_errors=True)
 print("\n".join(checks))

@@ -100,6 +100,13 @@ import json,sys
 r=json.loads(open(sys.argv[1]).read())
 assert r["command"]=="fetch" and r["mode"]=="pool" and r["concurrency"]==3 and r["ok"]==30
 assert r["failures"]==[] and r["peak_rss_kib"]>0 and "git_commit" in r' "$W/out"
+# --engine is the option's name; --mode (used above) its old name, still accepted.
+run -i "$LIST" -o "$W/exact-engine" --engine seq --format json
+check "--engine seq: exit 0" [ $RC -eq 0 ]
+check "--engine seq: 30 files byte-exact" exact_ok "$W/exact-engine"
+check "--engine seq: reported as mode seq" grep -q '"mode": *"seq"' "$W/out"
+"$PARKIT" fetch --help >"$W/out" 2>"$W/err"
+check "--help: --engine, and --mode as its old name" grep -q -- '--mode E *old name of --engine' "$W/out"
 printf '%s\n' "$B/f/stdin/s.bin?size=77" | "$PARKIT" fetch -i - -o "$W/stdin" >"$W/out" 2>"$W/err"
 RC=$?
 check "-i - reads stdin" same_file "$W/stdin" s.bin /f/stdin/s.bin 77
@@ -468,9 +475,11 @@ bad_input "-j 0" "$B/f/bad/x?size=1" -o "$W/nothing" -j 0
 bad_input "-j -3" "$B/f/bad/x?size=1" -o "$W/nothing" -j -3
 bad_input "-j abc" "$B/f/bad/x?size=1" -o "$W/nothing" -j abc
 bad_input "--mode bogus" "$B/f/bad/x?size=1" -o "$W/nothing" --mode bogus
+bad_input "--engine bogus" "$B/f/bad/x?size=1" -o "$W/nothing" --engine bogus
 bad_input "--retries -1" "$B/f/bad/x?size=1" -o "$W/nothing" --retries -1
 bad_input "--max-filesize 0" "$B/f/bad/x?size=1" -o "$W/nothing" --max-filesize 0
 bad_input "--compare with --mode" "$B/f/bad/x?size=1" -o "$W/nothing" --compare --mode seq
+bad_input "--compare with --engine" "$B/f/bad/x?size=1" -o "$W/nothing" --compare --engine seq
 bad_input "unknown option" "$B/f/bad/x?size=1" -o "$W/nothing" --bogus
 # Seconds: digits, an optional fraction and exponent, 1 ms to a day (item 9, 15).
 for v in 0.0004 " 5" 0x10 inf nan -1 +5 1e-4 1e9 "" 5s; do
