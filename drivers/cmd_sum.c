@@ -14,6 +14,7 @@
 #include "distribute.h"
 #include "mpi_env.h"
 #include "sum.h"
+#include "sum_exact.h"
 
 enum { OPT_CHUNKS = 300, OPT_DTYPE, OPT_FILE, OPT_DISTRIBUTE };
 

@@ -11,6 +11,7 @@
 #include "count.h"
 #include "primecount.h"
 #include "sum.h"
+#include "sum_exact.h"
 
 static pk_exec omp_exec(int threads, pk_sched s, uint64_t chunk)
 {

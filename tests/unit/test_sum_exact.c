@@ -15,6 +15,7 @@
 #include <gmp.h>
 #include "exec.h"
 #include "sum.h"
+#include "sum_exact.h"
 #include "testutil.h"
 
 /* ---- the GMP reference ---------------------------------------------------------- */
