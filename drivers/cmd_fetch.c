@@ -63,7 +63,7 @@ static const struct option fetch_options[] = {
 static const char fetch_help[] =
     "  -i, --input LIST         URLs, one per line, optionally followed by an output name;\n"
     "                           blank lines and # comments skipped; - reads stdin (at most\n"
-    "                           16384 bytes a line, 1000000 URLs, 256 MiB)\n"
+    "                           16384 bytes a line, 1000000 URLs, 8000000 lines, 256 MiB)\n"
     "  -o, --output DIR         download into DIR (created when missing; default .)\n"
     "      --engine E           seq | pool | multi (default multi)\n"
     "      --mode E             old name of --engine (accepted for one more release)\n"
@@ -195,7 +195,8 @@ static int fetch_option(void *p, int val, const char *arg)
 }
 
 /* Parse LIST ("-" = stdin) line by line into l, never holding more than one line
- * (PK_FETCH_LINE_MAX bytes) of it, and reading at most PK_FETCH_LIST_BYTES_MAX bytes: an
+ * (PK_FETCH_LINE_MAX bytes) of it, and reading at most PK_FETCH_LIST_BYTES_MAX bytes and
+ * PK_FETCH_LIST_LINES_MAX lines: an
  * endless input (/dev/zero, `yes`) ends in an error naming the line, not in memory
  * exhaustion.  PK_FETCH_OK, or an error in err (an unreadable file is PK_FETCH_EINPUT). */
 static int read_list(const char *path, pk_fetch_list *l, char *err, size_t errsz)
@@ -247,6 +248,12 @@ static int read_list(const char *path, pk_fetch_list *l, char *err, size_t errsz
             len += k < room ? k : room;
             i += (ssize_t)k;
             if (len > PK_FETCH_LINE_MAX || nl) {   /* a whole line, or one too long */
+                if (lineno == PK_FETCH_LIST_LINES_MAX) {
+                    snprintf(err, errsz, "%s:%u: the list has more than %u lines (the most a LIST takes)",
+                             is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_LINES_MAX);
+                    rc = PK_FETCH_EINPUT;
+                    break;
+                }
                 rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
                 len = 0;
                 i++;   /* past the newline */

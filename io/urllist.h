@@ -25,6 +25,8 @@ enum {
 #define PK_FETCH_LIST_MAX 1000000
 /* Most bytes read from one LIST (comments and blank lines included). */
 #define PK_FETCH_LIST_BYTES_MAX (256u << 20)
+/* Lines a LIST may have, blank and comment lines included (endless blank input stops early). */
+#define PK_FETCH_LIST_LINES_MAX 8000000u
 /* Suffix of the temporary files that hold downloads until they are complete (how they are
  * named and locked: outdir.h).  No output name may end in it. */
 #define PK_FETCH_TMP_SUFFIX ".pkpart"

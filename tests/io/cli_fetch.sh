@@ -412,7 +412,8 @@ bounded_list() {   # DESCRIPTION LINE_NUMBER COMMAND...: exit 2 within 15 s, the
 bounded_list "-i /dev/zero (one endless line)" 1 "'$PARKIT' fetch -i /dev/zero -o '$W/nothing'"
 bounded_list "-i - from /dev/zero" 1 "'$PARKIT' fetch -i - -o '$W/nothing' </dev/zero"
 bounded_list "a 20 KB line 3 on stdin" 3 "{ echo '$B/f/a'; echo '# c'; head -c 20000 /dev/zero | tr '\\\\0' a; echo; } | '$PARKIT' fetch -i - -o '$W/nothing'"
-bounded_list "endless blank lines on stdin" 268435457 "yes '' | '$PARKIT' fetch -i - -o '$W/nothing'"
+bounded_list "endless blank lines on stdin" 8000001 "yes '' | '$PARKIT' fetch -i - -o '$W/nothing'"
+bounded_list "endless comment lines on stdin" 8000001 "yes '#' | '$PARKIT' fetch -i - -o '$W/nothing'"
 
 # ---------------------------------------------------------------- hostile names
 mkdir -p "$W/outside" "$W/hostile"
