@@ -5,6 +5,7 @@
 #include <gmp.h>
 #include <omp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,9 @@ static void gmp_free(void *p, size_t n)
 int main(int argc, char **argv)
 {
     mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
+    /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported and rolled back,
+     * instead of killing the process in the middle of a --results row or an --output file */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         char list[256] = "";
         for (int i = 0; commands[i]; i++)

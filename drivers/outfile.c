@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "outfile.h"
 
@@ -170,6 +172,8 @@ int pk_outfile_open(pk_outfile *f, const char *path)
     }
     if (fchmod(f->fd, mode) != 0)
         goto fail;
+    if (exists && (sb.st_uid != geteuid() || sb.st_gid != getegid()))
+        (void)!fchown(f->fd, sb.st_uid, sb.st_gid);   /* keep the owner where allowed (root) */
     guard_signals(f->tmp);
     return 0;
 fail:;
@@ -181,7 +185,14 @@ fail:;
 
 int pk_outfile_write(pk_outfile *f, const void *data, size_t len)
 {
+    /* a FIFO whose reader went away: EPIPE, reported, rather than a silent death by SIGPIPE
+     * (blocked for this write only: stdout keeps the usual behaviour of `| head`) */
+    sigset_t pipe, old;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
     const char *p = data;
+    int rc = 0;
     while (len) {
         ssize_t w = write(f->fd, p, len);
         if (w < 0 && errno == EINTR)
@@ -189,12 +200,20 @@ int pk_outfile_write(pk_outfile *f, const void *data, size_t len)
         if (w <= 0) {
             if (w == 0)
                 errno = ENOSPC;
-            return -1;
+            rc = -1;
+            break;
         }
         p += w;
         len -= (size_t)w;
     }
-    return 0;
+    int e = errno;
+    if (rc != 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe, NULL, &zero);   /* consume the pending SIGPIPE */
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return rc;
 }
 
 int pk_outfile_commit(pk_outfile *f)

@@ -72,6 +72,24 @@ group_output_targets() {
     run timeout 20 "$PARKIT" primorial 30 --output fifo
     sleep 0.2
     [ "$RC" = 0 ] && [ -p fifo ] && [ "$(cat from-fifo)" = 6469693230 ] && ok || bad "--output to a FIFO with a reader: rc=$RC"
+    # a FIFO whose reader goes away during the write: a message, not a silent SIGPIPE
+    mkfifo fifo2
+    (exec 3<fifo2; sleep 0.5) &
+    sleep 0.2
+    run "$PARKIT" primorial 2e7 --output fifo2
+    [ "$RC" = 1 ] && grep -q 'cannot write: Broken pipe' <<<"$ERR" && ok || bad "--output to a FIFO whose reader left: rc=$RC '$ERR'"
+    wait
+    # the owner of a replaced file stays (as root), like its permissions
+    echo old >owned.txt
+    if chown nobody:nogroup owned.txt 2>/dev/null; then
+        run "$PARKIT" primorial 10 --output owned.txt
+        [ "$RC" = 0 ] && [ "$(stat -c %U:%G owned.txt)" = nobody:nogroup ] && [ "$(cat owned.txt)" = 210 ] && ok ||
+            bad "--output changed the owner: $(stat -c %U:%G owned.txt)"
+    fi
+    # a file-size limit: one message, no temporary left
+    run prlimit --fsize=100 -- "$PARKIT" primorial 1e5 --output limited.txt
+    [ "$RC" = 1 ] && grep -q 'cannot write: File too large' <<<"$ERR" && ! compgen -G ".parkit-tmp.*" >/dev/null && ok ||
+        bad "--output under a file-size limit: rc=$RC '$ERR' $(ls -a)"
     # bad destinations: refused at once, before the work (primorial 1e9 takes many seconds)
     local t0; t0=$(date +%s%N)
     expect_error 2 'cannot write: nobody is reading it' timeout 20 "$PARKIT" primorial 1e9 --output fifo
@@ -112,9 +130,8 @@ group_results_rows() {
     local before; before=$(md5sum <"$f")
     local size; size=$(stat -c %s "$f")
     # the file may grow by less than a row: RLIMIT_FSIZE (in bytes, with prlimit) cuts the
-    # write short and the next one fails with EFBIG
-    run bash -c 'trap "" XFSZ; exec prlimit --fsize="$1" -- "${@:2}"' sh $((size + 100)) \
-        "$PARKIT" count 12 --results "$f" --format csv
+    # write short; the next one would raise SIGXFSZ (which kills by default) or fail with EFBIG
+    run prlimit --fsize=$((size + 100)) -- "$PARKIT" count 12 --results "$f" --format csv
     [ "$RC" = 1 ] && grep -q -- '--results .*: cannot append: File too large' <<<"$ERR" &&
         [ "$(md5sum <"$f")" = "$before" ] && ok ||
         bad "a row that does not fit: rc=$RC, file changed: $([ "$(md5sum <"$f")" = "$before" ] && echo no || echo yes) $ERR"
