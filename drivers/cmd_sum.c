@@ -119,30 +119,30 @@ static int file_elements(const char *path, uint64_t *n, pk_file_id *id, char *ms
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* O_NONBLOCK: a FIFO must not hang */
     if (fd < 0 && errno == EACCES) {
-        snprintf(msg, len, "sum --file %s: cannot read: %s", path, strerror(errno));
+        snprintf(msg, len, "sum --file %s: cannot read: %s", pk_shown(path), strerror(errno));
         return PK_EXIT_USAGE;
     }
     if (fd < 0 || fstat(fd, &sb) != 0) {
-        snprintf(msg, len, "sum --file %s: cannot open: %s", path, strerror(errno));
+        snprintf(msg, len, "sum --file %s: cannot open: %s", pk_shown(path), strerror(errno));
         if (fd >= 0)
             close(fd);
         return PK_EXIT_USAGE;
     }
     close(fd);
     if (!S_ISREG(sb.st_mode)) {
-        snprintf(msg, len, "sum --file %s: not a regular file (a %s has no size to check the read against)", path,
+        snprintf(msg, len, "sum --file %s: not a regular file (a %s has no size to check the read against)", pk_shown(path),
                  S_ISDIR(sb.st_mode) ? "directory" : S_ISFIFO(sb.st_mode) ? "pipe" :
                  S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "device" : "special file");
         return PK_EXIT_USAGE;
     }
     if (sb.st_size == 0) {
         snprintf(msg, len, "sum --file %s: the file reports 0 bytes (empty, or a procfs-like file whose size is "
-                 "unknown); expected at least one 8-byte element", path);
+                 "unknown); expected at least one 8-byte element", pk_shown(path));
         return PK_EXIT_USAGE;
     }
     if (sb.st_size % 8) {
         snprintf(msg, len, "sum --file %s: size %lld bytes is not a multiple of 8 (the element size)",
-                 path, (long long)sb.st_size);
+                 pk_shown(path), (long long)sb.st_size);
         return PK_EXIT_USAGE;
     }
     *n = (uint64_t)sb.st_size / 8;
@@ -158,10 +158,10 @@ static int file_same_size(const pk_exec *ex, const char *path, uint64_t n)
     char msg[512] = "";
     int bad = pk_dist_same_u64(ex, n, &n0, &r, &nr);
     if (bad && r < 0)
-        snprintf(msg, sizeof msg, "sum --file %s: out of memory comparing the file's size across ranks", path);
+        snprintf(msg, sizeof msg, "sum --file %s: out of memory comparing the file's size across ranks", pk_shown(path));
     else if (bad)
         snprintf(msg, sizeof msg, "sum --file %s: ranks see different files at this path: %llu bytes on rank 0, "
-                 "%llu bytes on rank %d", path, (unsigned long long)n0 * 8, (unsigned long long)nr * 8, r);
+                 "%llu bytes on rank %d", pk_shown(path), (unsigned long long)n0 * 8, (unsigned long long)nr * 8, r);
     /* the same outcome on every rank: rank 0 reports it */
     return pk_mpi_agree(bad && ex->rank == 0 ? PK_EXIT_FAIL : 0, msg) ? PK_EXIT_FAIL : 0;
 }
@@ -361,7 +361,7 @@ static int sum_run(const pk_cli *cli, void *vo, int argc, char **argv)
             } else if (o->file) {   /* rank 0 re-reads the whole file: also checks what the ranks read */
                 void *whole = big_alloc((size_t)n * 8);
                 if (!whole) {
-                    snprintf(msg, sizeof msg, "sum --file %s: cannot allocate %s on rank 0 for the reference", o->file,
+                    snprintf(msg, sizeof msg, "sum --file %s: cannot allocate %s on rank 0 for the reference", pk_shown(o->file),
                              pk_bytes_str((double)n * 8, buf0, sizeof buf0));
                     ref_bad = 1;
                 } else if (pk_dist_read_file_local(o->file, &fid, 0, n, whole, why, sizeof why) != 0) {

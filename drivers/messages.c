@@ -71,3 +71,10 @@ int pk_runtime_error(const char *fmt, ...)
     }
     return PK_EXIT_FAIL;
 }
+
+const char *pk_shown(const char *value)
+{
+    static _Thread_local char buf[PK_SHOWN_MAX];
+    pk_msg_fit(buf, sizeof buf, value ? value : "");
+    return buf;
+}

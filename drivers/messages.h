@@ -15,5 +15,10 @@ void pk_msg_fit(char *dst, size_t cap, const char *src);
 /* "parkit: MSG" on stderr from this process, fitted to one line (no rank check). */
 void pk_print_error(const char *msg);
 
+/* A value (a path, an argument) as a message quotes it: at most PK_SHOWN_MAX - 1 characters,
+ * the middle cut out of a longer one, so the message keeps its reason.  Returns a buffer of
+ * this thread's, valid until its next call: one value per message. */
+#define PK_SHOWN_MAX 200
+const char *pk_shown(const char *value);
 int pk_is_root(void);       /* rank 0, or not under MPI */
 #endif

@@ -26,16 +26,16 @@ static int check_same_file(const char *path, const pk_file_id *id, const struct 
     pk_file_id now;
     pk_file_id_of(sb, &now);
     if (now.dev != id->dev || now.ino != id->ino) {
-        snprintf(msg, len, "%s: replaced by another file %s", path, when);
+        snprintf(msg, len, "%s: replaced by another file %s", pk_shown(path), when);
         return 1;
     }
     if (now.size != id->size) {
-        snprintf(msg, len, "%s: size changed %s (%llu bytes, was %llu)", path, when,
+        snprintf(msg, len, "%s: size changed %s (%llu bytes, was %llu)", pk_shown(path), when,
                  (unsigned long long)now.size, (unsigned long long)id->size);
         return 1;
     }
     if (now.mtime_s != id->mtime_s || now.mtime_ns != id->mtime_ns) {
-        snprintf(msg, len, "%s: modified %s", path, when);
+        snprintf(msg, len, "%s: modified %s", pk_shown(path), when);
         return 1;
     }
     return 0;
@@ -45,7 +45,7 @@ static int check_same_file(const char *path, const pk_file_id *id, const struct 
 static void short_read_msg(const char *path, uint64_t end, uint64_t want_end, char *msg, size_t len)
 {
     snprintf(msg, len, "%s: short read: data ends at byte offset %llu, expected bytes up to %llu (the file holds "
-             "less than its size said, or shrank)", path, (unsigned long long)end, (unsigned long long)want_end);
+             "less than its size said, or shrank)", pk_shown(path), (unsigned long long)end, (unsigned long long)want_end);
 }
 
 int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, uint64_t b, void *buf,
@@ -53,13 +53,13 @@ int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, 
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(msg, len, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(msg, len, "%s: cannot open: %s", pk_shown(path), strerror(errno));
         return 1;
     }
     struct stat sb;
     int bad = 0;
     if (fstat(fd, &sb) != 0) {
-        snprintf(msg, len, "%s: cannot stat: %s", path, strerror(errno));
+        snprintf(msg, len, "%s: cannot stat: %s", pk_shown(path), strerror(errno));
         bad = 1;
     } else {
         bad = check_same_file(path, id, &sb, "since its size was taken", msg, len);
@@ -71,7 +71,7 @@ int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, 
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            snprintf(msg, len, "%s: read error at byte offset %llu: %s", path, (unsigned long long)(a * 8 + off),
+            snprintf(msg, len, "%s: read error at byte offset %llu: %s", pk_shown(path), (unsigned long long)(a * 8 + off),
                      strerror(errno));
             bad = 1;
         } else if (r == 0) {
@@ -83,7 +83,7 @@ int pk_dist_read_file_local(const char *path, const pk_file_id *id, uint64_t a, 
     }
     if (!bad) {
         if (fstat(fd, &sb) != 0) {
-            snprintf(msg, len, "%s: cannot stat: %s", path, strerror(errno));
+            snprintf(msg, len, "%s: cannot stat: %s", pk_shown(path), strerror(errno));
             bad = 1;
         } else {
             bad = check_same_file(path, id, &sb, "while being read", msg, len);
@@ -127,13 +127,13 @@ int pk_dist_read_file(const pk_exec *exec, const char *path, const pk_file_id *i
         return pk_dist_read_file_local(path, id, a, b, buf, msg, len);
     MPI_File fh;
     if (MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) != MPI_SUCCESS) {
-        snprintf(msg, len, "%s: MPI_File_open failed", path);
+        snprintf(msg, len, "%s: MPI_File_open failed", pk_shown(path));
         return 1;
     }
     int bad = 0;
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        snprintf(msg, len, "%s: cannot stat: %s", path, strerror(errno));
+        snprintf(msg, len, "%s: cannot stat: %s", pk_shown(path), strerror(errno));
         bad = 1;
     } else {
         bad = check_same_file(path, id, &sb, "since its size was taken", msg, len);
@@ -150,7 +150,7 @@ int pk_dist_read_file(const pk_exec *exec, const char *path, const pk_file_id *i
         int got = 0;
         if (MPI_File_read_at_all(fh, off, (char *)buf + done * 8, (int)(part * 8), MPI_BYTE, &st) != MPI_SUCCESS) {
             if (!bad)
-                snprintf(msg, len, "%s: MPI-IO read error at byte offset %llu", path, (unsigned long long)off);
+                snprintf(msg, len, "%s: MPI-IO read error at byte offset %llu", pk_shown(path), (unsigned long long)off);
             bad = 1;
         } else if (MPI_Get_count(&st, MPI_BYTE, &got) != MPI_SUCCESS || got == MPI_UNDEFINED ||
                    (uint64_t)got != part * 8) {
@@ -176,14 +176,14 @@ int pk_dist_read_file(const pk_exec *exec, const char *path, const pk_file_id *i
         }
         if (r != 1) {
             snprintf(msg, len, "%s: short read: no data at byte offset %llu, expected bytes up to %llu (the file holds "
-                     "less than its size said, or shrank)", path, (unsigned long long)(b * 8 - 1),
+                     "less than its size said, or shrank)", pk_shown(path), (unsigned long long)(b * 8 - 1),
                      (unsigned long long)(b * 8));
             bad = 1;
         }
     }
     if (!bad) {
         if (stat(path, &sb) != 0) {
-            snprintf(msg, len, "%s: cannot stat: %s", path, strerror(errno));
+            snprintf(msg, len, "%s: cannot stat: %s", pk_shown(path), strerror(errno));
             bad = 1;
         } else {
             bad = check_same_file(path, id, &sb, "while being read", msg, len);

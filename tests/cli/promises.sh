@@ -206,6 +206,14 @@ group_numbers_messages() {
     [ "$RC" = 2 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && [ "${#ERR}" -lt 1100 ] &&
         [[ "$ERR" == "parkit: --results "* ]] && [[ "$ERR" == *": cannot append: File name too long" ]] && ok ||
         bad "a 100 KB path's message: ${#ERR} chars, ends '${ERR: -60}'"
+    # every command that echoes a path keeps the reason: a 2 KB path to a missing file
+    local deep; deep=$TMP/$(python3 -c "print('/'.join(['d' * 200] * 10))")/x
+    for c in "sum --file $deep" "primorial 10 --output $deep" "count 1 --results $deep"; do
+        # shellcheck disable=SC2086
+        run "$PARKIT" $c
+        [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && [[ "$ERR" == *"No such file or directory" ]] && ok ||
+            bad "parkit ${c:0:20}... (2 KB path): the reason is cut: '${ERR: -80}'"
+    done
 }
 
 # every option a command lists does something; the others are refused
