@@ -208,6 +208,10 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
         }
     so[sl] = 0;
 
+    /* Under MPI each rank parses its own arguments and environment: an error only some ranks
+     * meet is kept until the ranks agree (below, or main's last agreement), then printed once. */
+    if (pk_mpi_active() && pk_mpi_size() > 1)
+        pk_msg_defer();
     pk_cli cli = {.repeat = 1, .warmup = 0, .format = PK_FMT_TEXT, .progress = -1};
     cli.exec.sched = PK_SCHED_DYNAMIC;
     pk_mode mode = PK_MODE_AUTO;
@@ -370,6 +374,22 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
         cli.progress = isatty(STDERR_FILENO);
     cli.exec.progress = cli.progress;
 
+    if (pk_mpi_active() && pk_mpi_size() > 1) {
+        /* every rank parsed: agree (a rank that failed is in main's agreement), then check the
+         * ranks run the same team, so the report's "threads" is every rank's */
+        if ((rc = pk_mpi_agree(PK_EXIT_OK, NULL)) != PK_EXIT_OK) {
+            free(copts);
+            return rc;
+        }
+        int tmin, tmax;
+        pk_mpi_minmax_int(cli.exec.threads, &tmin, &tmax);
+        if (tmin != tmax) {
+            free(copts);
+            return pk_usage_error("the ranks would run different thread counts (%d to %d: OMP_NUM_THREADS "
+                                  "or SLURM_CPUS_PER_TASK differs between them); give --threads", tmin, tmax);
+        }
+        pk_msg_defer();   /* again, until the command's first agreement */
+    }
     rc = cmd->run(&cli, copts, argc - optind, argv + optind);
     free(copts);
     return rc;
@@ -442,6 +462,10 @@ int main(int argc, char **argv)
         if (rc < 0)
             rc = PK_EXIT_OK;
     }
+    /* the last agreement: a rank that failed alone, before any agreement, meets the others
+     * here or in their command's first agreement -- never leaves them waiting */
+    if (pk_mpi_active() && pk_mpi_size() > 1 && !pk_mpi_failure_agreed())
+        rc = pk_mpi_agree(rc, NULL);
     pk_mpi_finalize();
     return rc;
 }

@@ -41,34 +41,56 @@ void pk_print_error(const char *msg)
     fflush(stderr);
 }
 
+/* While deferring (under MPI, before the ranks have agreed), errors are kept, not printed:
+ * the agreement prints the lowest failing rank's message once. */
+static int deferring;
+static char *deferred;
+
+void pk_msg_defer(void)
+{
+    deferring = 1;
+}
+
+char *pk_msg_end_defer(void)
+{
+    char *m = deferred;
+    deferring = 0;
+    deferred = NULL;
+    return m;
+}
+
 static void vmsg(const char *fmt, va_list ap)
 {
     char *full = NULL;
     if (vasprintf(&full, fmt, ap) < 0)
         full = NULL;
-    pk_print_error(full ? full : fmt);
+    if (deferring) {
+        if (!deferred && full)
+            deferred = full;   /* the first error is the one that counts */
+        else
+            free(full);
+        return;
+    }
+    if (pk_is_root())
+        pk_print_error(full ? full : fmt);
     free(full);
 }
 
 int pk_usage_error(const char *fmt, ...)
 {
-    if (pk_is_root()) {
-        va_list ap;
-        va_start(ap, fmt);
-        vmsg(fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
     return PK_EXIT_USAGE;
 }
 
 int pk_runtime_error(const char *fmt, ...)
 {
-    if (pk_is_root()) {
-        va_list ap;
-        va_start(ap, fmt);
-        vmsg(fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
     return PK_EXIT_FAIL;
 }
 

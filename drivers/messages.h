@@ -5,7 +5,8 @@
 
 enum { PK_EXIT_OK = 0, PK_EXIT_FAIL = 1, PK_EXIT_USAGE = 2 };
 
-/* printed by rank 0 only under MPI (the launcher's rank 0 before MPI_Init) */
+/* printed by rank 0 only under MPI (the launcher's rank 0 before MPI_Init), or kept for the
+ * next agreement while deferring */
 int pk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* returns 2 */
 int pk_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns 1 */
 /* A message of at most PK_MSG_MAX - 1 characters: a longer one (a 100 KB path) loses the
@@ -20,5 +21,11 @@ void pk_print_error(const char *msg);
  * this thread's, valid until its next call: one value per message. */
 #define PK_SHOWN_MAX 200
 const char *pk_shown(const char *value);
+/* Under MPI, before the ranks agree: keep errors instead of printing them (every rank), so
+ * an error that only some ranks meet (their own environment, their arguments) is printed
+ * once by the agreement (pk_mpi_agree), which ends the deferral and takes the first kept
+ * message. */
+void pk_msg_defer(void);
+char *pk_msg_end_defer(void);   /* the kept message (caller frees), or NULL */
 int pk_is_root(void);       /* rank 0, or not under MPI */
 #endif

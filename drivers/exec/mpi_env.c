@@ -66,7 +66,35 @@ void pk_mpi_barrier(void)
         MPI_Barrier(MPI_COMM_WORLD);
 }
 
+static int failure_agreed;
+
+int pk_mpi_failure_agreed(void)
+{
+    return failure_agreed;
+}
+
+static int agree(int local_code, const char *local_msg);
+
+void pk_mpi_minmax_int(int v, int *min, int *max)
+{
+    *min = *max = v;
+    if (!active || size == 1)
+        return;
+    MPI_Allreduce(&v, min, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&v, max, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+
 int pk_mpi_agree(int local_code, const char *local_msg)
+{
+    char *kept = pk_msg_end_defer();
+    if (local_code && (!local_msg || !*local_msg))
+        local_msg = kept;
+    int rc = agree(local_code, local_msg);
+    free(kept);
+    return rc;
+}
+
+static int agree(int local_code, const char *local_msg)
 {
     if (!active) {
         if (local_code && local_msg && *local_msg)
@@ -78,6 +106,7 @@ int pk_mpi_agree(int local_code, const char *local_msg)
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (first == size)
         return 0;
+    failure_agreed = 1;   /* every rank knows: nothing is left to agree on at exit */
     int code = local_code;
     MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
     char msg[PK_MSG_MAX] = "";
@@ -129,10 +158,16 @@ int pk_mpi_rank(void) { return pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
 int pk_mpi_size(void) { return 1; }
 const char *pk_mpi_library(void) { return "none"; }
 void pk_mpi_barrier(void) {}
+int pk_mpi_failure_agreed(void) { return 0; }
+void pk_mpi_minmax_int(int v, int *min, int *max) { *min = *max = v; }
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
+    char *kept = pk_msg_end_defer();
+    if (local_code && (!local_msg || !*local_msg))
+        local_msg = kept;
     if (local_code && local_msg && *local_msg)
         pk_print_error(local_msg);
+    free(kept);
     return local_code;
 }
 #endif

@@ -22,6 +22,10 @@ void pk_mpi_abort(int code, const char *fmt, ...) __attribute__((format(printf, 
  * local outcome (0 ok, else an exit code) and message; when any rank failed, the message of
  * the lowest failing rank is printed once (by rank 0) and every rank gets that exit code. */
 int pk_mpi_agree(int local_code, const char *local_msg);
+/* 1 once an agreement has returned a failure (then every rank knows it). */
+int pk_mpi_failure_agreed(void);
+/* The smallest and largest v over the ranks (collective; v itself in one process). */
+void pk_mpi_minmax_int(int v, int *min, int *max);
 /* Gather `len` bytes from every rank into *all (rank order) on rank 0; *all is malloc'd
  * (on every rank; only rank 0's holds everything). Equal len on every rank. */
 int pk_mpi_gather_lines(const char *mine, size_t len, char **all);

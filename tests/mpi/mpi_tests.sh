@@ -138,6 +138,21 @@ SH
         t1=$(date +%s)
         [ $((t1 - t0)) -lt 60 ] && ok || bad "failing rank $r: the job took $((t1 - t0)) s to end"
     done
+    # an error only one rank meets (its own environment or arguments): one message naming the
+    # rank, every rank exits -- it used to hang
+    expect_once_timed 2 'rank 1: OMP_NUM_THREADS: expected a positive integer' \
+        -np 1 "$PARKIT" count 10 : -np 1 -x OMP_NUM_THREADS=abc "$PARKIT" count 10
+    expect_once_timed 2 '^parkit: OMP_NUM_THREADS: expected' \
+        -np 1 -x OMP_NUM_THREADS=abc "$PARKIT" count 10 : -np 2 "$PARKIT" count 10
+    expect_once_timed 2 'rank 2: SLURM_CPUS_PER_TASK' \
+        -np 2 "$PARKIT" count 10 : -np 1 -x SLURM_CPUS_PER_TASK=0 "$PARKIT" count 10
+    expect_once_timed 2 'rank 1: count: N: expected a non-negative integer' \
+        -np 1 "$PARKIT" count 10 : -np 1 "$PARKIT" count abc
+    expect_once_timed 2 'rank 1: primes: N: expected' \
+        -np 1 "$PARKIT" primes 100 : -np 1 "$PARKIT" primes 1x0
+    # ranks that would run different teams: refused, so the report's threads is every rank's
+    expect_once_timed 2 'different thread counts \(1 to 2' \
+        -np 1 -x OMP_NUM_THREADS=1 "$PARKIT" count 1e6 : -np 1 -x OMP_NUM_THREADS=2 "$PARKIT" count 1e6
     # usage errors before any command and in commands that never start MPI: once, every rank exits
     expect_once 2 '^parkit: missing command' -np 3 "$PARKIT"
     expect_once 2 'unknown command "nope"' -np 3 "$PARKIT" nope
