@@ -2,6 +2,7 @@
  * executes (mode, threads, schedule, MPI), then hands over to the command. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <gmp.h>
 #include <omp.h>
 #include <sched.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "cli.h"
 #include "mpi_env.h"
@@ -132,6 +134,14 @@ static int threads_from_env(const char *var, int *out)
 /* Runs before every shared library's constructor (the OpenMP runtime reads OMP_NUM_THREADS
  * in its own) and before libc has set up getenv: so it walks envp itself and removes an
  * invalid entry from it (envp becomes the process's environ). */
+/* The OpenMP runtime checks every other OMP_* variable itself, in its constructor, and only
+ * warns ("libgomp: Invalid value for environment variable X") before running on with a
+ * default.  Its stderr is caught from before the constructors to main, where a refused
+ * variable becomes parkit's own one-line usage error (for the commands that run kernels);
+ * anything else written there is passed on unchanged. */
+static int stderr_saved = -1, stderr_caught = -1;
+static char invalid_omp_var[64];
+
 static void pk_preinit(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv;
@@ -141,16 +151,60 @@ static void pk_preinit(int argc, char **argv, char **envp)
             continue;
         const char *v = *e + sizeof name - 1;
         if (pk_parse_omp_threads(v, INT64_MAX, NULL, NULL) == 0)   /* libgomp: up to LONG_MAX */
-            return;
+            break;
         invalid_omp_num_threads = v;
         do
             e[0] = e[1];
         while (*++e);
-        return;
+        break;
+    }
+    int fd = memfd_create("parkit-init-stderr", MFD_CLOEXEC);
+    int saved = fd >= 0 ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
+    if (saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO) {
+        stderr_saved = saved;
+        stderr_caught = fd;
+    } else {
+        if (saved >= 0)
+            close(saved);
+        if (fd >= 0)
+            close(fd);
     }
 }
 __attribute__((section(".preinit_array"), used)) static void (*const pk_preinit_fn)(int, char **, char **) =
     pk_preinit;
+
+/* Back to the real stderr: what the constructors wrote is scanned for the runtime's refusals
+ * and the rest written through. */
+static void release_stderr(void)
+{
+    if (stderr_saved < 0)
+        return;
+    dup2(stderr_saved, STDERR_FILENO);
+    close(stderr_saved);
+    static const char *const refused[] = {"libgomp: Invalid value for environment variable ",
+                                          "libgomp: Unknown value for environment variable ", NULL};
+    char buf[8192];
+    ssize_t n = pread(stderr_caught, buf, sizeof buf - 1, 0);
+    close(stderr_caught);
+    stderr_saved = stderr_caught = -1;
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    for (char *line = buf, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        int k = 0;
+        while (refused[k] && strncmp(line, refused[k], strlen(refused[k])) != 0)
+            k++;
+        if (refused[k]) {
+            if (!invalid_omp_var[0])
+                snprintf(invalid_omp_var, sizeof invalid_omp_var, "%s", line + strlen(refused[k]));
+        } else if (*line) {
+            fprintf(stderr, "%s\n", line);
+        }
+    }
+}
 
 static int affinity_cpus(void)
 {
@@ -336,6 +390,12 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
         }
         /* the environment is checked even when --threads overrides it: a broken setting
          * is reported, not silently carried into the next run */
+        if (invalid_omp_var[0]) {
+            const char *v = getenv(invalid_omp_var);
+            free(copts);
+            return pk_usage_error("%s: the OpenMP runtime refuses \"%s\" (see the OpenMP specification's "
+                                  "environment variables)", invalid_omp_var, v ? pk_shown(v) : "");
+        }
         int env_threads = 0;
         int r = threads_from_env("OMP_NUM_THREADS", &env_threads);
         if (r == 0)
@@ -422,6 +482,7 @@ static void gmp_free(void *p, size_t n)
 
 int main(int argc, char **argv)
 {
+    release_stderr();
     mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
     /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported and rolled back,
      * instead of killing the process in the middle of a --results row or an --output file */

@@ -48,6 +48,15 @@ group_threads_env() {
     [ "$RC" != 0 ] && ok || bad "an empty OMP_NUM_THREADS must be refused like the runtime does"
     run env -u OMP_NUM_THREADS OMP_THREAD_LIMIT=1 "$PARKIT" count 1000 --format csv
     [ "$RC" = 0 ] && [ "$(col "$OUT" threads)" = 1 ] && ok || bad "default under OMP_THREAD_LIMIT=1: threads=$(col "$OUT" threads)"
+    # every other OMP_* setting the runtime refuses: parkit's one line, not libgomp's warning
+    # followed by a run on its defaults
+    for v in OMP_THREAD_LIMIT=abc OMP_THREAD_LIMIT=0 OMP_DYNAMIC=maybe OMP_SCHEDULE=bogus OMP_PROC_BIND=x \
+             OMP_PLACES=x OMP_STACKSIZE=1x OMP_WAIT_POLICY=x OMP_MAX_ACTIVE_LEVELS=-1; do
+        expect_error 2 "^parkit: ${v%%=*}: the OpenMP runtime refuses \"${v#*=}\"" env "$v" "$PARKIT" count 10
+    done
+    # what the runtime itself prints on request still reaches stderr
+    run env OMP_DISPLAY_ENV=true "$PARKIT" count 10 --format csv
+    [ "$RC" = 0 ] && grep -q 'OPENMP DISPLAY ENVIRONMENT BEGIN' <<<"$ERR" && ok || bad "OMP_DISPLAY_ENV output lost: $ERR"
     # OMP_DYNAMIC may not shrink the team behind the report's back
     run env OMP_DYNAMIC=true "$PARKIT" where --threads 2
     [ "$(grep -c 'thread=[01]/2' <<<"$OUT")" = 2 ] && ok || bad "OMP_DYNAMIC=true: $OUT"
