@@ -15,6 +15,9 @@ if [ "${1:-}" = --sanitize ]; then
     export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    # the P x T matrices of the MPI tests run whole in the normal build; under the (slow)
+    # sanitizers a corner of them: 1 and 3 ranks x 2 threads
+    export PK_TEST_MATRIX=sanitized
 fi
 bash "$ROOT/jobs/setup.sh" "$BUILD" "${CMAKE_ARGS[@]}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -2,6 +2,8 @@
 # shellcheck disable=SC2015  # "A && ok || bad": ok always succeeds
 # usage: mpi_tests.sh PARKIT GROUP [MPIRUN]
 set -uo pipefail
+# the rank x thread matrix: whole, or a corner of it under the sanitizers (tests/run.sh)
+if [ "${PK_TEST_MATRIX:-}" = sanitized ]; then PS="1 3"; TS="2"; else PS="1 2 3 4"; TS="1 2"; fi
 PARKIT=${1:?usage: mpi_tests.sh PARKIT GROUP [MPIRUN]}
 GROUP=${2:?group}
 MPIRUN=${3:-mpirun}
@@ -44,8 +46,8 @@ group_kernels() {
         ref=$("$PARKIT" $c --mode serial --format csv 2>"$TMP/err")
         want=$(col "$ref" result)
         [ "$(col "$ref" verified)" = true ] || bad "serial $c: $(cat "$TMP/err")"
-        for P in 1 2 3 4; do
-            for T in 1 2; do
+        for P in $PS; do
+            for T in $TS; do
                 # shellcheck disable=SC2086
                 out=$(mpi -np "$P" "$PARKIT" $c --threads "$T" --format csv 2>"$TMP/err")
                 rc=$?
