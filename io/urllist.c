@@ -1,5 +1,8 @@
 /* URL lists and output names: parsing, validation, sanitising, de-duplication. */
 #include <ctype.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,5 +520,85 @@ int pk_fetch_list_finish(pk_fetch_list *l, char *err, size_t errsz)
             }
     free(ns.slot);
     free(ns.next);
+    return rc;
+}
+
+/* ---- reading a LIST from a file or stdin ---- */
+
+/* Parse LIST ("-" = stdin) line by line into l, never holding more than one line
+ * (PK_FETCH_LINE_MAX bytes) of it, and reading at most PK_FETCH_LIST_BYTES_MAX bytes and
+ * PK_FETCH_LIST_LINES_MAX lines: an
+ * endless input (/dev/zero, `yes`) ends in an error naming the line, not in memory
+ * exhaustion.  PK_FETCH_OK, or an error in err (an unreadable file is PK_FETCH_EINPUT). */
+int pk_fetch_list_read(const char *path, pk_fetch_list *l, char *err, size_t errsz)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    char shown[120];
+    pk_fetch_show(path, shown, sizeof shown);
+    const char *src = is_stdin ? "stdin" : path;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "-i %s: cannot read: %s", shown, strerror(errno));
+        return PK_FETCH_EINPUT;
+    }
+    /* line: the current line (one byte more than the limit, so that an over-long line
+     * reaches the parser, which names it); buf: what one read brought. */
+    char *line = malloc(PK_FETCH_LINE_MAX + 1), *buf = malloc(65536);
+    size_t len = 0;
+    uint64_t total = 0;
+    unsigned lineno = 0;
+    int rc = PK_FETCH_OK;
+    if (!line || !buf) {
+        snprintf(err, errsz, "out of memory");
+        rc = PK_FETCH_EFAIL;
+    }
+    while (rc == PK_FETCH_OK) {
+        ssize_t n = read(fd, buf, 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errsz, "-i %s: cannot read: %s", shown, strerror(errno));
+            rc = PK_FETCH_EINPUT;
+            break;
+        }
+        if (n == 0) {   /* the last line may have no newline */
+            if (len > 0)
+                rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
+            break;
+        }
+        /* Bytes past the limit are not looked at: the error names the line they are on. */
+        int over = total + (uint64_t)n > PK_FETCH_LIST_BYTES_MAX;
+        if (over)
+            n = (ssize_t)(PK_FETCH_LIST_BYTES_MAX - total);
+        total += (uint64_t)n;
+        for (ssize_t i = 0; i < n && rc == PK_FETCH_OK;) {
+            const char *nl = memchr(buf + i, '\n', (size_t)(n - i));
+            size_t k = nl ? (size_t)(nl - (buf + i)) : (size_t)(n - i);
+            size_t room = PK_FETCH_LINE_MAX + 1 - len;
+            memcpy(line + len, buf + i, k < room ? k : room);
+            len += k < room ? k : room;
+            i += (ssize_t)k;
+            if (len > PK_FETCH_LINE_MAX || nl) {   /* a whole line, or one too long */
+                if (lineno == PK_FETCH_LIST_LINES_MAX) {
+                    snprintf(err, errsz, "%s:%u: the list has more than %u lines (the most a LIST takes)",
+                             is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_LINES_MAX);
+                    rc = PK_FETCH_EINPUT;
+                    break;
+                }
+                rc = pk_fetch_list_parse_line(l, line, len, src, ++lineno, err, errsz);
+                len = 0;
+                i++;   /* past the newline */
+            }
+        }
+        if (rc == PK_FETCH_OK && over) {
+            snprintf(err, errsz, "%s:%u: the list is longer than %u MiB (the most a LIST takes)",
+                     is_stdin ? "stdin" : shown, lineno + 1, PK_FETCH_LIST_BYTES_MAX >> 20);
+            rc = PK_FETCH_EINPUT;
+        }
+    }
+    free(line);
+    free(buf);
+    if (!is_stdin)
+        close(fd);
     return rc;
 }

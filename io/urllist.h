@@ -57,6 +57,11 @@ int pk_fetch_list_add(pk_fetch_list *l, const char *url, const char *name, const
 /* Parse a LIST: one URL per line (at most PK_FETCH_LINE_MAX bytes), optionally followed by whitespace and an output name
  * (the rest of the line, trimmed); blank lines and lines starting with '#' are skipped;
  * CRLF accepted.  The text need not be NUL-terminated; a NUL byte is an error. */
+/* Read and parse LIST ("-": stdin) line by line into l, never holding more than one line of
+ * it, at most PK_FETCH_LIST_BYTES_MAX bytes and PK_FETCH_LIST_LINES_MAX lines: endless input
+ * ends in an error naming the line.  PK_FETCH_OK, or an error in err (PK_FETCH_EINPUT for
+ * unreadable or over-long input). */
+int pk_fetch_list_read(const char *path, pk_fetch_list *l, char *err, size_t errsz);
 int pk_fetch_list_parse(pk_fetch_list *l, const char *text, size_t len, const char *src,
                         char *err, size_t errsz);
 
