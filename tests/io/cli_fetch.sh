@@ -383,6 +383,27 @@ compare_signal() {   # SIGNAL CODE
 compare_signal INT 130
 compare_signal TERM 143
 
+# kill -9 of the parent: no process of the run outlives it by more than 3 s -- also when the
+# run was started with SIGTERM ignored or blocked (the child inherits that: a death signal it
+# can ignore or block is no death signal).
+compare_kill9() {   # NAME ENV-OPTION...
+    local name=$1 d=$W/cmpkill-$1 ppid child="" i left
+    shift
+    mkdir -p "$d"
+    env "$@" "$PARKIT" fetch "$B/f/cmpkill/$name.bin?size=6000000&rate=1000000" -o "$d" --compare --no-progress >"$W/out" 2>"$W/err" &
+    ppid=$!
+    for i in $(seq 100); do child=$(pgrep -P "$ppid" | head -1); [ -n "$child" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && break; sleep 0.05; done
+    sleep 0.3
+    kill -9 "$ppid"
+    wait "$ppid" 2>/dev/null
+    for i in $(seq 60); do left=$(pgrep -f -- "-o $d/compare-"); [ -z "$left" ] && break; sleep 0.05; done
+    checkx "--compare + kill -9 ($name): no process of the run left after 3 s (child $child; left: ${left:-none})" '[ -n "$child" ] && [ -z "$left" ]'
+    for i in $left; do kill -9 "$i" 2>/dev/null; done
+}
+compare_kill9 default --default-signal=TERM
+compare_kill9 term-ignored --ignore-signal=TERM
+compare_kill9 term-blocked --block-signal=TERM
+
 # ---------------------------------------------------------------- what fetch prints (items 14, 15)
 run "http://alice:s3cret-pw@127.0.0.1:$PORT/status/404?c=1" -o "$W/cred" --retries 0
 checkx "a URL's password is never printed (failure list)" '[ $RC -eq 1 ] && grep -q "alice:\*\*\*@127.0.0.1" "$W/err" && ! grep -q s3cret "$W/err" "$W/out"'
