@@ -316,9 +316,13 @@ static int emit(const pk_cli *cli, json_object **rows, int n, int table)
 }
 
 /* --compare and signals: SIGINT / SIGTERM (/ SIGHUP) are passed on to the child at once
- * (from the handler: the parent may be blocked in a read or write to it), the child also
- * dies when the parent dies (PR_SET_PDEATHSIG, for SIGKILL), and the parent reaps it,
- * removes the interrupted mode's folder and exits with 128 + the signal's number. */
+ * (from the handler: the parent may be blocked in a read or write to it), and the parent
+ * reaps it, removes the interrupted mode's folder and exits with 128 + the signal's number.
+ * When the parent dies without a word (kill -9), the child gets SIGKILL from the kernel
+ * (PR_SET_PDEATHSIG): not SIGTERM, which the child inherits ignored or blocked when the run
+ * was started so (nohup-like launchers, `trap '' TERM`, a blocked mask) -- a death signal
+ * the child can ignore or block is no death signal.  The folder a killed run leaves holds
+ * only unlocked temporaries, removed by the next run in it. */
 static volatile sig_atomic_t stop_sig;
 static volatile pid_t compare_child;
 
@@ -445,9 +449,10 @@ static int compare_mode(const fetch_opts *o, const pk_fetch_list *l, pk_fetch_mo
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);   /* dies with the parent, even by SIGKILL */
-        if (getppid() != parent)
-            _exit(128 + SIGTERM);           /* it died before that was in place */
+        /* Dies with the parent, even by SIGKILL (this thread forked it and lives as long
+         * as the process; the setting survives execv of this same, unprivileged binary). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(128 + SIGKILL);           /* no guard, or the parent died before it was set */
         for (int i = 0; i < NSTOP; i++) {
             struct sigaction cur;
             sigaction(stop_sigs[i], NULL, &cur);

@@ -55,6 +55,9 @@ typedef struct pk_transfer {
     char etag[160];            /* the current response's strong ETag, or "" */
     char lastmod[64];          /* its Last-Modified, or "" */
     char sent_v[160];          /* the validator sent with If-Range this attempt, or "" */
+    char file_v[160];          /* the validator this run recorded on the temporary file
+                                * (store_validator), or "": where the attribute cannot be
+                                * read back, a retry within the run still knows it */
     struct curl_slist *hdrs;   /* the If-Range header of this attempt */
     int v_pending;             /* the validator is still to be stored (pk_response_begin_body) */
     char *stage;               /* body bytes not yet written (see pk_response_on_write) */

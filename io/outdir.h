@@ -18,7 +18,7 @@
  * Each run names its own, ".NAME.TAG.pkpart" (TAG: "p" PID "-" 8 random hex digits), locked
  * with flock(2) while the run lives.  A later run takes over an unlocked one of the same NAME
  * (its run died: the download resumes, If-Range and the recorded size making sure it is the
- * same version) and removes any others, but never touches a locked one; ".NAME.pkpart"
+ * same version; without a validator to send as If-Range it starts again from byte 0) and removes any others, but never touches a locked one; ".NAME.pkpart"
  * (older versions) is taken over too. */
 
 /* Extended attribute holding the validator (ETag, else Last-Modified) of the version a

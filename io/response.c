@@ -85,9 +85,11 @@ static int open_tmp(pk_transfer *x)
 }
 
 /* Record on the temporary file which version of the content it holds (ETag, else
- * Last-Modified) and the size announced for it; without one, none.  Where extended
- * attributes are not supported the file simply has none, and a later run resumes it
- * without If-Range and without the size check. */
+ * Last-Modified) and the size announced for it; without one, none.  A partial file is
+ * continued only with a strong validator sent as If-Range (pk_transfer_begin): one without
+ * it -- no ETag nor Last-Modified, or a file system without extended attributes -- starts
+ * again from byte 0 in a later run.  Within this run the validator is also kept in
+ * x->file_v, so a retry can continue where the attribute cannot be stored. */
 static void store_validator(pk_transfer *x)
 {
     /* A weak ETag says two bodies are equivalent, not identical: never a validator for a
@@ -95,6 +97,7 @@ static void store_validator(pk_transfer *x)
      * run knows the partial file cannot be continued (pk_transfer_begin). */
     const char *v = x->etag[0] == '"' ? x->etag : x->lastmod[0] ? x->lastmod : x->etag;
     x->v_pending = 0;
+    snprintf(x->file_v, sizeof x->file_v, "%s", strlen(v) < sizeof x->file_v ? v : "");
     if (v[0])
         fsetxattr(x->fd, PK_FETCH_XATTR, v, strlen(v), 0);
     else
@@ -157,6 +160,7 @@ int pk_response_begin_body(pk_transfer *x)
             return abort_io(x, PK_ABORT_IO);
         x->offset = 0;
         x->total = cl >= 0 ? (int64_t)cl : -1;
+        x->file_v[0] = '\0';   /* a new body: no version known for it until recorded */
         /* Over a validator of an older version: replaced (or removed) now.  On a new file
          * it is written only once the body needs more than one write (pk_response_on_write): a file
          * that arrives in one piece is never left partial. */

@@ -2,12 +2,14 @@
  *   pk_transfer_begin  on the first, takes over the partial file a dead run left
  *                      (".NAME.TAG.pkpart", not flock'ed by a live run;
  *                      pk_outdir_claim_partial) or names this run's own; asks for the missing
- *                      tail with a Range request when the file already holds bytes -- with
- *                      If-Range and the validator (strong ETag or Last-Modified) the file was
- *                      started with, kept in its extended attribute PK_FETCH_XATTR, so a file
- *                      changed on the server since then is fetched whole instead of spliced
- *                      (a 206 naming another total size than PK_FETCH_XATTR_SIZE is caught
- *                      too);
+ *                      tail with a Range request when the file already holds bytes -- always
+ *                      with If-Range and the validator (strong ETag or Last-Modified) the
+ *                      file was started with, kept in its extended attribute PK_FETCH_XATTR,
+ *                      so a file changed on the server since then is fetched whole instead
+ *                      of spliced (a 206 naming another total size than PK_FETCH_XATTR_SIZE
+ *                      is caught too).  A partial file without a usable validator (none was
+ *                      sent, only a weak ETag, the attribute cannot be read) is never
+ *                      continued: it is removed and the download starts again from byte 0;
  *   (libcurl runs)     the callbacks of response.c check the status and Content-Range before
  *                      the first body byte is stored, so an error page never lands in the file;
  *   pk_transfer_end    classifies the outcome: verified complete -> renamed to NAME; transient
@@ -48,6 +50,7 @@ static void tmp_restart(pk_transfer *x)
 {
     pk_outdir_tmp_release(x, 1);
     x->total = -1;
+    x->file_v[0] = '\0';
     pk_outdir_own_tmp(x);
 }
 
@@ -177,6 +180,19 @@ static double time_left(const pk_transfer *x, double now)
     return left;
 }
 
+/* Can v continue a partial file as If-Range: a strong ETag ("...") or an HTTP date
+ * (Last-Modified), printable ASCII only?  Not "", not a weak ETag (W/"...": equivalent, not
+ * byte-identical bodies, RFC 9110 13.1.5), nothing that could end the header line. */
+static int usable_validator(const char *v)
+{
+    if (!v[0] || strncmp(v, "W/", 2) == 0)
+        return 0;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* 0: handle ready for a transfer; 1: the item is finished (skipped or failed). */
 int pk_transfer_begin(pk_transfer *x)
 {
@@ -192,6 +208,7 @@ int pk_transfer_begin(pk_transfer *x)
             x->rng = 1;
         x->fd = x->lockfd = -1;
         x->total = -1;
+        x->file_v[0] = '\0';   /* a dead run's file: only its attribute names its version */
         x->item_t0 = now;
         if (run->deadline > 0 && now >= run->deadline)
             return finish_fail(x, "%s", "not started: the run reached its --deadline");
@@ -254,11 +271,16 @@ int pk_transfer_begin(pk_transfer *x)
     x->hdrs = NULL;
     if (x->offset > 0) {
         /* The version the partial file belongs to: the server sends the rest only if it
-         * still has that version, else the whole new one. */
+         * still has that version, else the whole new one.  Read from the file (what this
+         * run recorded on it, failing that: a file system without user attributes). */
         ssize_t k = fgetxattr(x->lockfd, PK_FETCH_XATTR, x->sent_v, sizeof x->sent_v - 1);
         x->sent_v[k > 0 ? k : 0] = '\0';
-        if (strncmp(x->sent_v, "W/", 2) == 0) {
-            /* Only a weak ETag named it: no version to continue safely, start again. */
+        if (k <= 0 && x->file_v[0])
+            snprintf(x->sent_v, sizeof x->sent_v, "%s", x->file_v);
+        if (!usable_validator(x->sent_v)) {
+            /* No version to continue safely (none recorded, unreadable, only a weak ETag,
+             * not a header value): a Range without If-Range could join two versions.  The
+             * partial file goes; start again from byte 0. */
             tmp_restart(x);
             x->offset = 0;
             x->sent_v[0] = '\0';
@@ -267,14 +289,10 @@ int pk_transfer_begin(pk_transfer *x)
     if (x->offset > 0) {
         snprintf(x->range, sizeof x->range, "%llu-", (unsigned long long)x->offset);
         range = x->range;
-        if (x->sent_v[0] && !strpbrk(x->sent_v, "\r\n")) {
-            char h[sizeof x->sent_v + 16];
-            snprintf(h, sizeof h, "If-Range: %s", x->sent_v);
-            if (!(x->hdrs = curl_slist_append(NULL, h)))
-                return finish_fail(x, "%s", "out of memory");
-        } else {
-            x->sent_v[0] = '\0';
-        }
+        char h[sizeof x->sent_v + 16];
+        snprintf(h, sizeof h, "If-Range: %s", x->sent_v);
+        if (!(x->hdrs = curl_slist_append(NULL, h)))
+            return finish_fail(x, "%s", "out of memory");
     }
     /* The whole transfer within --max-time / --deadline (connecting included). */
     double left = time_left(x, now);
