@@ -8,18 +8,8 @@ PARKIT=${1:?usage: cli_tests.sh PARKIT GROUP}
 GROUP=${2:?group}
 export OMP_NUM_THREADS=2
 unset OMP_PROC_BIND OMP_PLACES
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# run CMD...: sets OUT, ERR, RC
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?; OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err"); }
-
-# field NAME: a "Name = value" line of the text report
-field() { printf '%s\n' "$OUT" | sed -n "s/^ $1 *= //p" | head -1; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 expect_result() {   # expect_result WANT parkit-args...
     local want=$1; shift
@@ -215,5 +205,4 @@ group_errors() {
 }
 
 "group_$GROUP"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

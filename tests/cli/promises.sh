@@ -8,15 +8,8 @@ PARKIT=${1:?usage: promises.sh PARKIT GROUP}
 GROUP=${2:?group}
 export OMP_NUM_THREADS=2
 unset OMP_PROC_BIND OMP_PLACES OMP_THREAD_LIMIT OMP_DYNAMIC
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skipped=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
-
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?; OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err"); }
-col() { awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i } NR == 2 { print $c }' <<<"$1"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 # expect_error CODE PATTERN cmd...: exit CODE, nothing on stdout, exactly one stderr line
 # "parkit: ..." matching PATTERN
@@ -247,5 +240,4 @@ group_options_apply() {
 }
 
 "group_$GROUP"
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" = 0 ]
+summary

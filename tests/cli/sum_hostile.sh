@@ -17,14 +17,8 @@ SHRINK=${3:-}
 export OMP_NUM_THREADS=2
 unset OMP_PROC_BIND OMP_PLACES
 command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?; OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err"); }
-field() { printf '%s\n' "$OUT" | sed -n "s/^ $1 *= //p" | head -1; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 # f64file NAME PYTHON-LIST-EXPRESSION: a raw little-endian file of those doubles
 f64file() {

@@ -8,21 +8,11 @@ PARKIT=${1:?usage: mpi_tests.sh PARKIT GROUP [MPIRUN]}
 GROUP=${2:?group}
 MPIRUN=${3:-mpirun}
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
-# Under LeakSanitizer: keep Open MPI's plugins loaded and unwind fully, so that its own
-# allocations are attributed to its libraries and suppressed (tests/lsan.supp), not ours.
-export OMPI_MCA_mca_base_component_disable_dlclose=1
-[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpi_test_env
 mpi() { "$MPIRUN" -q --oversubscribe --bind-to none "$@"; }
 
-# csv_field CSV_ROW NAME
-col() { awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i } NR == 2 { print $c }' <<<"$1"; }
 
 group_kernels() {
     perl -e 'srand(11); print pack("d<*", map { (rand() - 0.5) * 10 ** int(rand(24) - 12) } 1..200003)' >"$TMP/x.f64"
@@ -184,5 +174,4 @@ group_where() {
 }
 
 "group_$GROUP"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

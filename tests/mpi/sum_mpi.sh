@@ -17,15 +17,9 @@ GROUP=${2:?group}
 MPIRUN=${3:-mpirun}
 SHRINK=${4:-}
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
-export OMPI_MCA_mca_base_component_disable_dlclose=1
-[ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpi_test_env
 PARKIT=$(cd "$(dirname "$PARKIT")" && pwd)/$(basename "$PARKIT")
 
 # Each rank runs parkit through this wrapper, which records the rank's own exit code.
