@@ -130,9 +130,13 @@ int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *s
     pk_kernel_job job = {0};
     const char *why = NULL;
     double t0 = pk_wtime();
-    pk_status s = ph->setup(state, &job, &why);
+    pk_status s = PK_OK;
+    int rc = ph->setup_agreed ? ph->setup_agreed(state, &job) : PK_EXIT_OK;
+    if (!ph->setup_agreed) {
+        s = ph->setup(state, &job, &why);
+        rc = pk_agree(s != PK_OK, "%s: setup: %s", ph->name, why ? why : pk_status_str(s));
+    }
     double setup = pk_wtime() - t0;
-    int rc = pk_agree(s != PK_OK, "%s: setup: %s", ph->name, why ? why : pk_status_str(s));
     if (rc) {
         if (ph->teardown)
             ph->teardown(state);
@@ -167,9 +171,9 @@ int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *s
         free(result);
     if (ph->teardown)
         ph->teardown(state);
-    if (s != PK_OK) {
+    if (s != PK_OK) {   /* reported already when the ranks agreed on it (a gather hook) */
         pk_record_free(&r);
-        return pk_runtime_error("%s: %s", ph->name, pk_status_str(s));
+        return pk_mpi_failure_agreed() ? PK_EXIT_FAIL : pk_runtime_error("%s: %s", ph->name, pk_status_str(s));
     }
     return pk_report_finish(cli, &r);
 }

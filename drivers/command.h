@@ -48,8 +48,11 @@ typedef struct pk_kernel_job {
 typedef struct pk_kernel_phases {
     const char *name;   /* the report's kernel name, and the prefix of messages */
     /* Every rank: build the job (allocate, sieve, read); timed as setup.  PK_OK, or a status
-     * (the message names it, or *why when set).  Required. */
+     * (the message names it, or *why when set).  Required, unless setup_agreed is given. */
     pk_status (*setup)(void *state, pk_kernel_job *job, const char **why);
+    /* Instead of setup, for a setup with collectives of its own (sum's scatter, MPI-IO
+     * reads): it agrees on every failure itself (pk_agree) and returns the exit code. */
+    int (*setup_agreed)(void *state, pk_kernel_job *job);
     /* Every rank, after the run: collective side outputs (isprime's verdicts).  Optional. */
     pk_status (*gather)(void *state, const pk_exec *exec);
     /* Rank 0: the result string, kernel-specific fields and the rate.  Required. */
