@@ -1,0 +1,425 @@
+/* The segmented sieve (sieve.h); the method, from primes.c's opening comment:
+ * The sieve (PK_PRIMES_SIEVE) is a segmented sieve of Eratosthenes over a mod-30 wheel:
+ * byte B of the sieve stands for the eight integers 30B + {1, 7, 11, 13, 17, 19, 23, 29}
+ * (the residues prime to 2, 3 and 5), one bit each.  A segment of SEG bytes (256 KiB, in
+ * the L2 cache) covers 30 * SEG integers.  For each segment:
+ *
+ *   1. chunk by chunk (32 KiB, in L1): pre-sieve, i.e. AND in the multiples of 7 .. 163 from
+ *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
+ *   2. small primes (at least a wheel turn per segment) cross off eight multiples per turn at
+ *      fixed offsets; medium primes step one multiple at a time;
+ *   3. large primes (about one multiple per segment or fewer) wait in buckets, one list per
+ *      segment ahead, so a segment only touches the primes that actually hit it;
+ *   4. bits outside [a, b] are masked away and popcount counts the survivors.
+ *
+ * A sieving prime p = 30a + r crosses off p*q for q prime to 30, from q = p (that is p^2):
+ * with q = 30k + w the multiple lies in byte pk + aw + floor(rw/30), on the bit of the
+ * residue rw mod 30.  Its state is the byte offset of its next multiple (relative to the
+ * current segment or chunk) and the wheel index j of w.  The state is computed with one
+ * division when the prime becomes active in a run() call (when the sieve reaches p^2) and
+ * is then carried along.  Everything lives in the call's own scratch, so run() is
+ * thread-safe with a shared read-only context. */
+#include "sieve.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 u128;
+
+/* ---- wheel tables ------------------------------------------------------------------- */
+
+const uint8_t pk_wheel[8] = {1, 7, 11, 13, 17, 19, 23, 29};
+#define WH pk_wheel
+#define BITOF(x) ((x) == 1 ? 0 : (x) == 7 ? 1 : (x) == 11 ? 2 : (x) == 13 ? 3 : \
+                  (x) == 17 ? 4 : (x) == 19 ? 5 : (x) == 23 ? 6 : 7)
+/* MASKT[ri][j]: clears the bit of p*w_j for p = WH[ri] (mod 30) */
+#define MK(r, w) ((uint8_t)~(1u << BITOF((r) * (w) % 30)))
+#define MROW(r) {MK(r, 1), MK(r, 7), MK(r, 11), MK(r, 13), MK(r, 17), MK(r, 19), MK(r, 23), MK(r, 29)}
+static const uint8_t MASKT[8][8] = {MROW(1), MROW(7), MROW(11), MROW(13),
+                                    MROW(17), MROW(19), MROW(23), MROW(29)};
+/* the byte step from multiple w_j to the next one is a * DW[j] + DCT[ri][j] (w_8 = 31) */
+static const uint8_t DW[8] = {6, 4, 2, 4, 2, 4, 6, 2};
+#define DC(r, w0, w1) ((r) * (w1) / 30 - (r) * (w0) / 30)
+#define DROW(r) {DC(r, 1, 7), DC(r, 7, 11), DC(r, 11, 13), DC(r, 13, 17), DC(r, 17, 19), \
+                 DC(r, 19, 23), DC(r, 23, 29), DC(r, 29, 31)}
+static const uint8_t DCT[8][8] = {DROW(1), DROW(7), DROW(11), DROW(13),
+                                  DROW(17), DROW(19), DROW(23), DROW(29)};
+/* multiple w_j lies a * (w_j - 1) + OFT[ri][j] bytes after multiple w_0 = 1 of the same turn */
+#define OROW(r) {0, (r) * 7 / 30, (r) * 11 / 30, (r) * 13 / 30, (r) * 17 / 30, (r) * 19 / 30, \
+                 (r) * 23 / 30, (r) * 29 / 30}
+static const uint8_t OFT[8][8] = {OROW(1), OROW(7), OROW(11), OROW(13),
+                                  OROW(17), OROW(19), OROW(23), OROW(29)};
+/* residue mod 30 -> wheel index (only meaningful for residues prime to 30) */
+static const uint8_t WIDX[30] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 3, 0,
+                                 0, 0, 4, 0, 5, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7};
+/* residue mod 30 -> distance to the next residue prime to 30 */
+static const uint8_t WNEXT[30] = {1, 0, 5, 4, 3, 2, 1, 0, 3, 2, 1, 0, 1, 0, 3,
+                                  2, 1, 0, 1, 0, 3, 2, 1, 0, 5, 4, 3, 2, 1, 0};
+
+/* bits of a byte whose integer is >= / <= 30B + r */
+static uint8_t mask_ge(unsigned r)
+{
+    uint8_t m = 0;
+    for (unsigned k = 0; k < 8; k++) if (WH[k] >= r) m |= (uint8_t)(1u << k);
+    return m;
+}
+static uint8_t mask_le(unsigned r)
+{
+    uint8_t m = 0;
+    for (unsigned k = 0; k < 8; k++) if (WH[k] <= r) m |= (uint8_t)(1u << k);
+    return m;
+}
+
+/* floor(sqrt(n)), exact for every n < 2^64 */
+uint64_t pk_isqrt64(uint64_t n)
+{
+    uint64_t r = (uint64_t)sqrt((double)n);
+    while (r > 0 && (u128)r * r > n) r--;
+    while ((u128)(r + 1) * (r + 1) <= n) r++;
+    return r;
+}
+
+/* ---- pre-sieve patterns ---------------------------------------------------------------- */
+
+/* Groups of small primes whose multiples repeat every prod(p) bytes.  Each buffer holds one
+ * period plus CHUNK bytes, so that any chunk-long window is contiguous. */
+static const uint8_t PATP[NPAT][4] = {
+    {7, 11, 13, 17}, {19, 23, 163}, {29, 31}, {37, 41}, {43, 47}, {53, 59}, {61, 67}, {71, 73},
+    {79, 83}, {89, 97}, {101, 103}, {107, 109}, {113, 127}, {131, 137}, {139, 149}, {151, 157}};
+
+
+static void presieve_free(presieve_t *ps)
+{
+    for (int g = 0; g < NPAT; g++) free(ps->buf[g]);
+    memset(ps, 0, sizeof *ps);
+}
+
+static pk_status presieve_init(presieve_t *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    for (int g = 0; g < NPAT; g++) {
+        /* one prime alone repeats every p bytes: in 30p integers it has 8 multiples prime to 30 */
+        uint8_t one[4][256];
+        uint32_t np = 0, per = 1, pos[4] = {0, 0, 0, 0}, pp[4];
+        for (int k = 0; k < 4 && PATP[g][k]; k++, np++) {
+            uint32_t p = PATP[g][k];
+            pp[k] = p;
+            per *= p;
+            memset(one[k], 0xff, p);
+            for (int j = 0; j < 8; j++) {
+                uint32_t m = p * WH[j];
+                one[k][m / 30] &= (uint8_t)~(1u << WIDX[m % 30]);
+            }
+        }
+        size_t len = (size_t)per + CHUNK + 64;
+        uint8_t *b = malloc(len);
+        if (!b) { presieve_free(ps); return PK_ENOMEM; }
+        for (size_t t = 0; t < per; t++) {
+            uint8_t v = 0xff;
+            for (uint32_t k = 0; k < np; k++) {
+                v &= one[k][pos[k]];
+                if (++pos[k] == pp[k]) pos[k] = 0;
+            }
+            b[t] = v;
+        }
+        for (size_t t = per; t < len; t++) b[t] = b[t - per];
+        ps->buf[g] = b;
+        ps->period[g] = per;
+    }
+    for (unsigned k = 0; k < FIX_BYTES; k++) {
+        uint8_t v = 0;
+        for (unsigned j = 0; j < 8; j++) {
+            unsigned x = 30 * k + WH[j], d = 2;
+            while (d * d <= x && x % d) d++;
+            if (x > 1 && d * d > x) v |= (uint8_t)(1u << j);
+        }
+        ps->fix[k] = v;
+    }
+    return PK_OK;
+}
+
+/* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
+ * 64-byte blocks and may write up to 63 bytes past len (the caller's buffer has room). */
+static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
+{
+    const uint8_t *b[NPAT];
+    for (int g = 0; g < NPAT; g++) b[g] = ps->buf[g] + s0 % ps->period[g];
+    for (size_t t = 0; t < len; t += 64) {
+        uint64_t w[8];
+        memcpy(w, b[0] + t, 64);
+        for (int g = 1; g < NPAT; g++) {
+            uint64_t v[8];
+            memcpy(v, b[g] + t, 64);
+            for (int k = 0; k < 8; k++) w[k] &= v[k];
+        }
+        memcpy(seg + t, w, 64);
+    }
+}
+
+/* The patterns cross off the pattern primes themselves (and leave 1): put back the true bits
+ * of the first bytes (no sieving prime > PRESIEVE_MAX has a multiple there). */
+static void presieve_fix(const presieve_t *ps, uint8_t *seg, uint64_t s0, size_t len)
+{
+    for (uint64_t B = s0; B < FIX_BYTES && B < s0 + len; B++) seg[B - s0] = ps->fix[B];
+}
+
+static size_t first_index_ge(const pk_primes_ctx *ctx, uint64_t v)
+{
+    size_t lo = 0, hi = ctx->nsmall;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ctx->small[mid] < v) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+void pk_sieve_free(pk_sieve *st)
+{
+    free(st->seg);
+    presieve_free(&st->ps);
+    free(st->sp);
+    if (st->head) {
+        for (uint64_t k = 0; k <= st->nbmask; k++)
+            for (bchunk *c = st->head[k], *n; c; c = n) { n = c->next; free(c); }
+        free(st->head);
+    }
+    for (bchunk *c = st->freec, *n; c; c = n) { n = c->next; free(c); }
+    memset(st, 0, sizeof *st);
+}
+
+/* Prepare to sieve the integers [a, b]: a <= b, and ctx->small holds every prime <= sqrt(b). */
+pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint64_t b)
+{
+    memset(st, 0, sizeof *st);
+    st->ctx = ctx;
+    st->a = a;
+    st->b = b;
+    st->B0 = a / 30;
+    st->B1 = b / 30;
+    st->lastseg = (st->B1 - st->B0) >> SEG_LOG;
+    uint64_t nbytes = st->B1 - st->B0 + 1;
+    /* building the patterns costs about as much as sieving 2 chunks without them */
+    st->presieve = nbytes >= 2 * (uint64_t)CHUNK;
+    size_t segbytes = nbytes < SEG ? (size_t)nbytes : SEG;
+    st->seg = aligned_alloc(64, (segbytes + 127) / 64 * 64);
+    if (!st->seg || (st->presieve && presieve_init(&st->ps) != PK_OK)) {
+        pk_sieve_free(st);
+        return PK_ENOMEM;
+    }
+    st->next = first_index_ge(ctx, st->presieve ? PRESIEVE_MAX + 1 : 7);
+    st->end_all = first_index_ge(ctx, pk_isqrt64(b) + 1);
+    if (st->end_all < st->next) st->end_all = st->next;
+    st->end_tiny = first_index_ge(ctx, TINY_LIMIT);
+    st->end_small = first_index_ge(ctx, SMALL_LIMIT);
+    st->end_med = first_index_ge(ctx, LARGE_LIMIT);
+    if (st->end_med > st->end_all) st->end_med = st->end_all;
+    if (st->end_small > st->end_med) st->end_small = st->end_med;
+    if (st->end_tiny > st->end_small) st->end_tiny = st->end_small;
+    if (st->end_med > st->next) {
+        st->sp = malloc((st->end_med - st->next) * sizeof *st->sp);
+        if (!st->sp) { pk_sieve_free(st); return PK_ENOMEM; }
+    }
+    if (st->end_all > st->end_med) {
+        /* a large prime's next multiple is < 7p/30 + 1 bytes ahead on activation and
+         * <= p/5 + 6 bytes ahead after a hit: enough lists for the longest jump */
+        uint64_t pmax = ctx->small[st->end_all - 1];
+        uint64_t jump = (pmax / 4 + 8) / SEG + 2, nb = 1;
+        while (nb < jump) nb <<= 1;
+        while (nb > 1 && nb / 2 > st->lastseg + 1) nb >>= 1;   /* never more lists than segments */
+        st->head = calloc(nb, sizeof *st->head);
+        if (!st->head) { pk_sieve_free(st); return PK_ENOMEM; }
+        st->nbmask = nb - 1;
+    }
+    st->segno = 0;
+    return PK_OK;
+}
+
+static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
+{
+    bchunk **h = &st->head[t & st->nbmask], *c = *h;
+    if (!c || c->n == BK_N) {
+        bchunk *nc = st->freec;
+        if (nc) st->freec = nc->next;
+        else if (!(nc = malloc(sizeof *nc))) { st->err = PK_ENOMEM; return; }
+        nc->next = c;
+        nc->n = 0;
+        *h = c = nc;
+    }
+    c->e[c->n++] = e;
+}
+
+/* Activate the primes whose square is <= h (the largest integer of the current segment). */
+static void activate(pk_sieve *st, uint64_t h)
+{
+    const uint32_t *P = st->ctx->small;
+    const uint64_t lo30 = 30 * st->s0;
+    while (st->next < st->end_all) {
+        uint64_t p = P[st->next];
+        if (p * p > h) break;
+        uint64_t q;
+        if (p * p >= lo30) q = p;
+        else { q = lo30 / p; if (q * p != lo30) q++; }
+        q += WNEXT[q % 30];
+        /* p*q - 30 s0 < 7p (or p^2 when q = p), so the wrapping product is exact here */
+        uint64_t off = (p * q - lo30) / 30;
+        uint32_t a = (uint32_t)(p / 30);
+        uint8_t ri = WIDX[p % 30], j = WIDX[q % 30];
+        if (st->next < st->end_med) {
+            sprime *e = &st->sp[st->nsp++];
+            e->off = (uint32_t)off;
+            e->a = a;
+            e->ri = ri;
+            e->j = j;
+            if (st->next < st->end_small) st->nsmall++;
+            if (st->next < st->end_tiny) st->ntiny++;
+        } else {
+            uint64_t t = st->segno + (off >> SEG_LOG);
+            if (t <= st->lastseg)
+                bucket_push(st, t, (off & (SEG - 1)) | (uint64_t)j << 29 |
+                                   ((uint64_t)a << 3 | ri) << 32);
+        }
+        st->next++;
+    }
+}
+
+/* Small prime, residue class ri known at compile time: eight multiples per turn. */
+static inline __attribute__((always_inline)) void
+cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
+{
+    const uint64_t a = e->a;
+    uint64_t i = e->off;
+    unsigned j = e->j;
+    while (j != 0) {                  /* step to the start of a wheel turn */
+        if (i >= len) goto out;
+        s[i] &= MASKT[ri][j];
+        i += a * DW[j] + DCT[ri][j];
+        j = (j + 1) & 7;
+    }
+    {
+        const uint64_t p = 30 * a + WH[ri];
+        const uint64_t o1 = a * 6 + OFT[ri][1], o2 = a * 10 + OFT[ri][2], o3 = a * 12 + OFT[ri][3],
+                       o4 = a * 16 + OFT[ri][4], o5 = a * 18 + OFT[ri][5], o6 = a * 22 + OFT[ri][6],
+                       o7 = a * 28 + OFT[ri][7];
+        if (len > o7) {
+            const uint64_t lim = len - o7;
+            for (; i < lim; i += p) {
+                s[i] &= MASKT[ri][0];
+                s[i + o1] &= MASKT[ri][1];
+                s[i + o2] &= MASKT[ri][2];
+                s[i + o3] &= MASKT[ri][3];
+                s[i + o4] &= MASKT[ri][4];
+                s[i + o5] &= MASKT[ri][5];
+                s[i + o6] &= MASKT[ri][6];
+                s[i + o7] &= MASKT[ri][7];
+            }
+        }
+        while (i < len) {
+            s[i] &= MASKT[ri][j];
+            i += a * DW[j] + DCT[ri][j];
+            j = (j + 1) & 7;
+        }
+    }
+out:
+    e->off = (uint32_t)(i - len);
+    e->j = (uint8_t)j;
+}
+
+static void cross_small(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        switch (sp[k].ri) {
+        case 0: cross_small_ri(s, len, &sp[k], 0); break;
+        case 1: cross_small_ri(s, len, &sp[k], 1); break;
+        case 2: cross_small_ri(s, len, &sp[k], 2); break;
+        case 3: cross_small_ri(s, len, &sp[k], 3); break;
+        case 4: cross_small_ri(s, len, &sp[k], 4); break;
+        case 5: cross_small_ri(s, len, &sp[k], 5); break;
+        case 6: cross_small_ri(s, len, &sp[k], 6); break;
+        default: cross_small_ri(s, len, &sp[k], 7); break;
+        }
+    }
+}
+
+static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        sprime *e = &sp[k];
+        uint64_t i = e->off;
+        if (i < len) {
+            const uint64_t a = e->a;
+            const uint8_t *mk = MASKT[e->ri], *dc = DCT[e->ri];
+            unsigned j = e->j;
+            do {
+                s[i] &= mk[j];
+                i += a * DW[j] + dc[j];
+                j = (j + 1) & 7;
+            } while (i < len);
+            e->j = (uint8_t)j;
+        }
+        e->off = (uint32_t)(i - len);
+    }
+}
+
+static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
+{
+    bchunk **h = &st->head[st->segno & st->nbmask];
+    bchunk *c = *h;
+    *h = NULL;
+    const int last = st->segno == st->lastseg;
+    while (c) {
+        for (uint32_t k = 0; k < c->n; k++) {
+            uint64_t e = c->e[k];
+            uint64_t i = (uint32_t)e & (SEG - 1);
+            unsigned j = (unsigned)(e >> 29) & 7;
+            uint32_t hi = (uint32_t)(e >> 32);
+            uint64_t a = hi >> 3;
+            unsigned ri = hi & 7;
+            while (i < len) {   /* (the last segment may be shorter than SEG) */
+                s[i] &= MASKT[ri][j];
+                i += a * DW[j] + DCT[ri][j];
+                j = (j + 1) & 7;
+            }
+            if (!last) {   /* len == SEG here, so i >= SEG: the target is a later segment */
+                uint64_t t = st->segno + (i >> SEG_LOG);
+                if (t <= st->lastseg)
+                    bucket_push(st, t, (i & (SEG - 1)) | (uint64_t)j << 29 | (uint64_t)hi << 32);
+            }
+        }
+        bchunk *n = c->next;
+        c->next = st->freec;
+        st->freec = c;
+        c = n;
+    }
+}
+
+/* Sieve the next segment into st->seg (bytes [s0, s0 + len)); 0 when there is none.
+ * Bits outside [a, b] are cleared, and so are the bytes from len up to a multiple of 8. */
+int pk_sieve_next(pk_sieve *st)
+{
+    if (st->segno > st->lastseg) return 0;
+    st->s0 = st->B0 + (st->segno << SEG_LOG);
+    uint64_t left = st->B1 - st->s0 + 1;
+    size_t len = left < SEG ? (size_t)left : SEG;
+    st->len = len;
+    uint64_t h = st->segno == st->lastseg ? st->b : 30 * (st->s0 + len) - 1;
+    uint8_t *s = st->seg;
+    activate(st, h);
+    for (size_t c = 0; c < len; c += CHUNK) {
+        size_t n = len - c < CHUNK ? len - c : CHUNK;
+        if (st->presieve) presieve_apply(&st->ps, s + c, st->s0 + c, n);
+        else memset(s + c, 0xff, n);
+        cross_small(s + c, n, st->sp, st->ntiny);
+    }
+    if (st->presieve) presieve_fix(&st->ps, s, st->s0, len);
+    else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
+    cross_small(s, len, st->sp + st->ntiny, st->nsmall - st->ntiny);
+    cross_medium(s, len, st->sp + st->nsmall, st->nsp - st->nsmall);
+    if (st->head) cross_large(st, s, len);
+    if (st->segno == 0) s[0] &= mask_ge((unsigned)(st->a - 30 * st->B0));
+    if (st->segno == st->lastseg) s[len - 1] &= mask_le((unsigned)(st->b - 30 * st->B1));
+    memset(s + len, 0, 64);
+    st->segno++;
+    return 1;
+}
+

@@ -1,0 +1,81 @@
+/* The segmented sieve of Eratosthenes behind primes (and primorial's enumeration): a mod-30
+ * wheel bit array, pre-sieved patterns, and small / medium / bucketed large primes
+ * (sieve.c).  Internal to kernels/: primes.c drives it a segment at a time. */
+#ifndef PK_SIEVE_H
+#define PK_SIEVE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "primes.h"
+
+/* Tuning knobs (measured on Zen 5, L1d 48 KiB, L2 1 MiB); -D them to experiment. */
+#ifndef PK_PRIMES_SEG_LOG
+#define PK_PRIMES_SEG_LOG 18         /* segment: 256 KiB */
+#endif
+#ifndef PK_PRIMES_CHUNK
+#define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= segment */
+#endif
+#ifndef PK_PRIMES_LARGE
+#define PK_PRIMES_LARGE 8            /* primes >= 8 segments (<= ~1 multiple / segment): buckets */
+#endif
+#ifndef PK_PRIMES_TINY
+#define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
+#endif
+
+enum {
+    SEG_LOG = PK_PRIMES_SEG_LOG,
+    SEG = 1 << SEG_LOG,            /* bytes per segment */
+    CHUNK = PK_PRIMES_CHUNK,       /* bytes per pre-sieve / tiny-prime chunk */
+    PRESIEVE_MAX = 163,            /* primes 7..163 come from patterns */
+    FIX_BYTES = 6,                 /* bytes 0..5 (integers < 180) hold the pattern primes */
+    TINY_LIMIT = PK_PRIMES_TINY,   /* p < TINY_LIMIT: unrolled loop, chunk by chunk */
+    SMALL_LIMIT = SEG,             /* p < SMALL_LIMIT: unrolled loop over the whole segment */
+    LARGE_LIMIT = PK_PRIMES_LARGE * SEG, /* p >= LARGE_LIMIT: buckets */
+};
+_Static_assert(CHUNK % 64 == 0 && CHUNK <= SEG && SEG_LOG <= 20, "sieve geometry");
+
+enum { NPAT = 16 };   /* groups of pre-sieved primes */
+typedef struct {
+    uint8_t *buf[NPAT];
+    uint32_t period[NPAT];
+    uint8_t fix[FIX_BYTES];     /* the true bits of bytes 0..5 */
+} presieve_t;
+
+typedef struct { uint32_t off, a; uint8_t ri, j; } sprime;   /* small / medium prime state */
+
+/* Bucket entry of a large prime: low 32 bits = offset in its segment | j << 29,
+ * high 32 bits = a << 3 | ri (a < 2^32 / 30 < 2^28). */
+enum { BK_N = 1022 };
+typedef struct bchunk { struct bchunk *next; uint32_t n, pad; uint64_t e[BK_N]; } bchunk;
+
+typedef struct {
+    const pk_primes_ctx *ctx;
+    uint64_t a, b;              /* integers [a, b] */
+    uint64_t B0, B1;            /* their bytes [B0, B1] */
+    uint64_t segno, lastseg;    /* current segment, last segment */
+    uint64_t s0;                /* first byte of the current segment */
+    size_t len;                 /* bytes in the current segment */
+    uint8_t *seg;               /* up to SEG bytes + 64 bytes of slack */
+    int presieve;               /* pre-sieve 7..163 from patterns (not worth it for short ranges) */
+    presieve_t ps;
+    sprime *sp;                 /* active small and medium primes, ascending */
+    size_t nsp, ntiny, nsmall;  /* active; of them in the tiny / tiny + small classes */
+    size_t next;                /* next index into ctx->small to activate */
+    size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
+    bchunk **head;              /* circular: head[t & nbmask] lists the entries for segment t */
+    uint64_t nbmask;
+    bchunk *freec;
+    pk_status err;
+} pk_sieve;
+
+/* Prepare to sieve the integers [a, b]: a <= b, and ctx->small holds every prime <= sqrt(b). */
+pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint64_t b);
+/* Sieve the next segment: st->seg holds st->len bytes for the integers from 30 * st->s0 (bit
+ * k of a byte: the residue pk_wheel[k]), bits outside [a, b] cleared.  0 when done. */
+int pk_sieve_next(pk_sieve *st);
+void pk_sieve_free(pk_sieve *st);
+
+/* The residues prime to 30, bit k of a sieve byte standing for 30B + pk_wheel[k]. */
+extern const uint8_t pk_wheel[8];
+/* floor(sqrt(n)), exact for every n < 2^64. */
+uint64_t pk_isqrt64(uint64_t n);
+#endif
