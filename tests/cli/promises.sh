@@ -145,6 +145,7 @@ group_results_rows() {
     # a real full file system, where this machine lets us mount one
     if unshare -m true 2>/dev/null; then
         mkdir -p "$TMP/mnt"
+        # shellcheck disable=SC2016  # the script's $1.. are its own arguments
         run unshare -m bash -c '
             mount -t tmpfs -o size=64k none "$1" || exit 77
             "$2" count 1 --results "$1/r.csv" --format csv >/dev/null || exit 3
