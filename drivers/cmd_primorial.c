@@ -9,6 +9,7 @@
 #include "measure.h"
 #include "isprime.h"
 #include "primorial.h"
+#include "primorial_residues.h"
 
 enum { OPT_OUTPUT = 500, OPT_ALGO };
 

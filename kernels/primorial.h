@@ -15,10 +15,6 @@ void pk_primorial_free(pk_primorial_ctx *ctx);
 
 extern const pk_kernel pk_primorial_kernel;   /* partial: mpz_t */
 
-/* Independent check: N# mod m[j] for each j, by direct modular multiplication over the primes
- * (no product tree), m[j] < 2^63. */
-pk_status pk_primorial_residues(const pk_primes_ctx *ctx, uint64_t n, const uint64_t *m, size_t k,
-                                uint64_t *res);
 
 /* Bits a primorial of n needs, for refusing requests that cannot fit in memory. */
 double pk_primorial_bits_estimate(uint64_t n);

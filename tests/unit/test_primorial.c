@@ -12,6 +12,7 @@
 #include <gmp.h>
 
 #include "primorial.h"
+#include "primorial_residues.h"
 #include "testutil.h"
 
 static const pk_kernel *K = &pk_primorial_kernel;
