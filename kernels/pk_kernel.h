@@ -1,7 +1,7 @@
 /* parkit — the one abstraction: a kernel is a reduction over an index range.
  *
  * A kernel accumulates a partial result over [lo, hi) and partial results merge
- * associatively into the answer.  Backends (drivers/backend_*.c) split a range into
+ * associatively into the answer.  Backends (drivers/exec/backend_*.c) split a range into
  * pieces, call run() on each piece, and merge the partials in a fixed order; they
  * never know what a kernel computes.  Kernels never print, exit or call MPI. */
 #ifndef PK_KERNEL_H
