@@ -65,3 +65,11 @@ awk -F, '
 }
 echo
 echo "rows appended to $OUT"
+# any row not verified (or a run that produced no row) fails the demo, named
+failed=$(awk -F, 'NR == FNR && FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 1; next }
+                  $col["verified"] != "true" { printf "%s%s (%s)", sep, $1, ($col["mode"] == "" ? "no result" : $col["mode"]); sep = ", " }' \
+         <(head -1 "$OUT") "$TMP/rows")
+if [ -n "$failed" ]; then
+    echo "demo: FAILED: $failed" >&2
+    exit 1
+fi
