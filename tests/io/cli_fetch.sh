@@ -5,21 +5,9 @@
 set -u
 PARKIT=$1
 SERVER=$2
-W=$(mktemp -d /tmp/pk-io-cli-XXXXXX)
-SPID=
-cleanup() {
-    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-
-"$SERVER" --lifetime 280 --port-file "$W/port" --log "$W/server.log" --blackhole "$W/bh" >/dev/null &
-SPID=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-[ -s "$W/port" ] || { echo "FAIL - test server did not start"; echo "0 passed, 1 failed"; exit 1; }
-PORT=$(cat "$W/port")
-B="http://127.0.0.1:$PORT"
+# shellcheck source=tests/io/server.sh
+. "$(dirname "$0")/server.sh"
+start_server "$SERVER" 280 cli --blackhole "{W}/bh"
 
 pass=0
 fail=0

@@ -9,19 +9,9 @@ SERVER=$2
 MPIRUN=${3:-mpirun}
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-W=$(mktemp -d /tmp/pk-io-mpi-XXXXXX)
-SPID=
-cleanup() {
-    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-"$SERVER" --lifetime 120 --port-file "$W/port" --log "$W/server.log" >/dev/null &
-SPID=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-[ -s "$W/port" ] || { echo "FAIL - test server did not start"; exit 1; }
-B="http://127.0.0.1:$(cat "$W/port")"
+# shellcheck source=tests/io/server.sh
+. "$(dirname "$0")/server.sh"
+start_server "$SERVER" 120 mpi
 pass=0
 fail=0
 checkx() { if eval "$2"; then pass=$((pass + 1)); echo "ok - $1"; else fail=$((fail + 1)); echo "FAIL - $1"; sed 's/^/    err: /' "$W/err" | head -10; sed 's/^/    codes: /' "$W/codes" 2>/dev/null; fi; }
