@@ -106,6 +106,20 @@ static void free_names(char **v, size_t n)
  * existing file need no system call each, and the temporary files that runs left are known
  * without a lookup per item.  Names: given up (run->scanned = 0: every name is looked up on
  * its own) beyond `limit` entries or on any error; temporary files: always all of them. */
+/* A list the scan finished (ok): sorted for bsearch and marked complete; else dropped. */
+static void settle_names(char ***v, size_t *n, int ok, int *complete)
+{
+    if (ok) {
+        if (*n > 1)
+            qsort(*v, *n, sizeof **v, cmp_name);
+        *complete = 1;
+    } else {
+        free_names(*v, *n);
+        *v = NULL;
+        *n = 0;
+    }
+}
+
 void pk_outdir_scan(pk_fetch_run_state *run, size_t limit)
 {
     int fd = openat(run->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -133,24 +147,8 @@ void pk_outdir_scan(pk_fetch_run_state *run, size_t limit)
     if (errno)
         ok = tok = 0;
     closedir(d);
-    if (ok) {
-        if (run->nnames > 1)
-            qsort(run->names, run->nnames, sizeof *run->names, cmp_name);
-        run->scanned = 1;
-    } else {
-        free_names(run->names, run->nnames);
-        run->names = NULL;
-        run->nnames = 0;
-    }
-    if (tok) {
-        if (run->ntmps > 1)
-            qsort(run->tmps, run->ntmps, sizeof *run->tmps, cmp_name);
-        run->tmps_ok = 1;
-    } else {
-        free_names(run->tmps, run->ntmps);
-        run->tmps = NULL;
-        run->ntmps = 0;
-    }
+    settle_names(&run->names, &run->nnames, ok, &run->scanned);
+    settle_names(&run->tmps, &run->ntmps, tok, &run->tmps_ok);
 }
 
 void pk_outdir_scan_free(pk_fetch_run_state *run)
