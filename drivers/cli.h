@@ -43,6 +43,9 @@ typedef struct pk_command {
     const struct pk_layout *layout;   /* the CSV columns of its rows; NULL: pk_kernel_layout */
 } pk_command;
 
+/* fetch's line in `parkit --help`, shared by parkit and parkit-fetch */
+#define PK_FETCH_SUMMARY "download URLs sequentially, with a thread pool or with libcurl's multi interface"
+
 #include "messages.h"
 #include "parse.h"
 #endif

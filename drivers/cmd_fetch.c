@@ -661,7 +661,7 @@ bad:
 const pk_command pk_cmd_fetch = {
     .name = "fetch",
     .args = "[URL...]",
-    .summary = "download URLs sequentially, with a thread pool or with libcurl's multi interface",
+    .summary = PK_FETCH_SUMMARY,
     .options_help = fetch_help,
     .options = fetch_options,
     .opts_size = sizeof(fetch_opts),

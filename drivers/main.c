@@ -19,12 +19,53 @@
 #include "report.h"
 
 extern const pk_command pk_cmd_count, pk_cmd_sum, pk_cmd_primes, pk_cmd_isprime,
-    pk_cmd_primorial, pk_cmd_where, pk_cmd_fetch;
+    pk_cmd_primorial, pk_cmd_where;
+
+#ifdef PK_FETCH_PROGRAM
+/* parkit-fetch: this same main() with the download command linked in (libcurl) */
+extern const pk_command pk_cmd_fetch;
+#else
+/* parkit: fetch is a name in the list; running it hands over to parkit-fetch (run_fetch) */
+static const pk_command pk_cmd_fetch = {.name = "fetch", .summary = PK_FETCH_SUMMARY, .no_common = 1};
+#endif
 
 static const pk_command *const commands[] = {
     &pk_cmd_count, &pk_cmd_sum, &pk_cmd_primes, &pk_cmd_isprime, &pk_cmd_primorial,
     &pk_cmd_where, &pk_cmd_fetch, NULL,
 };
+
+#ifndef PK_FETCH_PROGRAM
+/* `parkit fetch ...` runs parkit-fetch with the same arguments: the download stack (libcurl
+ * and its TLS, Kerberos, LDAP and IDN libraries, 35 shared objects on Debian) is loaded by
+ * downloads only, and every kernel starts without it.  parkit-fetch is looked for beside this
+ * program (the build tree), then in the install's libexec directory relative to it. */
+static int run_fetch(char **argv)
+{
+#ifdef PK_HAVE_FETCH
+    char self[4096], path[4096 + 64];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || (size_t)n >= sizeof self - 1)
+        return pk_runtime_error("fetch: cannot find this program's own path (/proc/self/exe: %s)", strerror(errno));
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    const char *where[] = {"", "/" PK_BIN_TO_LIBEXEC};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        snprintf(path, sizeof path, "%s%s/parkit-fetch", self, where[i]);
+        if (access(path, X_OK) == 0) {
+            execv(path, argv);
+            return pk_runtime_error("fetch: cannot run %s: %s", pk_shown(path), strerror(errno));
+        }
+    }
+    return pk_runtime_error("fetch: its program parkit-fetch is missing (looked in %s and %s/%s): the "
+                    "install is incomplete", self, self, PK_BIN_TO_LIBEXEC);
+#else
+    (void)argv;
+    return pk_usage_error("fetch was not built: libcurl >= 7.85 was not found when parkit was "
+                          "configured (Debian: libcurl4-openssl-dev; Spack: curl)");
+#endif
+}
+#endif
 
 enum {
     OPT_RESULTS = 1000, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_WARMUP, OPT_REPEAT,
@@ -500,13 +541,17 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
         if (pk_is_root())
-            printf("parkit %s (git %s)\n", PK_VERSION, pk_git_commit());
+            pk_print_version(stdout);
         return PK_EXIT_OK;
     }
     const pk_command *cmd = NULL;
     for (int i = 0; commands[i]; i++)
         if (!strcmp(argv[1], commands[i]->name))
             cmd = commands[i];
+#ifndef PK_FETCH_PROGRAM
+    if (cmd == &pk_cmd_fetch)
+        return run_fetch(argv);
+#endif
     if (pk_mpi_launched() && pk_mpi_built() && (!cmd || !cmd->no_common))
         if (pk_mpi_init(&argc, &argv) != 0) {
             fprintf(stderr, "parkit: MPI_Init failed\n");

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "mpi_env.h"
+#include "pk_isa.h"
 #include "provenance.h"
 #include "report.h"
 
@@ -67,6 +68,7 @@ json_object *pk_provenance(const pk_cli *cli)
     json_object_object_add(o, "cores", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_object_add(o, "compiler", json_object_new_string(PK_COMPILER));
     json_object_object_add(o, "flags", json_object_new_string(PK_FLAGS));
+    json_object_object_add(o, "isa", json_object_new_string(pk_isa_description()));
     json_object_object_add(o, "version", json_object_new_string(PK_VERSION));
     json_object_object_add(o, "git_commit", json_object_new_string(PK_GIT_COMMIT));
     json_object_object_add(o, "mpi", json_object_new_string(pk_mpi_active() ? pk_mpi_library() : "none"));
@@ -88,4 +90,32 @@ json_object *pk_provenance(const pk_cli *cli)
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     json_object_object_add(o, "timestamp", json_object_new_string(ts));
     return o;
+}
+
+/* OpenMP's version from the _OPENMP date the compiler defines. */
+static const char *openmp_version(void)
+{
+    static const struct { long date; const char *name; } v[] = {
+        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"}, {201307, "4.0"},
+        {201107, "3.1"}, {200805, "3.0"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (_OPENMP >= v[i].date)
+            return v[i].name;
+    return "before 3.0";
+}
+
+void pk_print_version(FILE *f)
+{
+    fprintf(f, "parkit %s (git %s)\n", PK_VERSION, PK_GIT_COMMIT);
+    fprintf(f, "  compiler  %s\n", PK_COMPILER);
+    fprintf(f, "  flags     %s\n", PK_FLAGS);
+    fprintf(f, "  hot loops %s\n", pk_isa_description());
+    fprintf(f, "  OpenMP    %s (_OPENMP %ld)\n", openmp_version(), (long)_OPENMP);
+    fprintf(f, "  MPI       %s\n", pk_mpi_built() ? pk_mpi_library() : "not built (serial and OpenMP only)");
+#ifdef PK_CURL_VERSION
+    fprintf(f, "  fetch     built against libcurl %s (parkit-fetch)\n", PK_CURL_VERSION);
+#else
+    fprintf(f, "  fetch     not built (no libcurl at configure time)\n");
+#endif
 }

@@ -331,6 +331,7 @@ static void print_text(json_object *o, const pk_record *r)
     text_line("Version", "%s (git %s)", STR("version"), STR("git_commit"));
     text_line("Compiler", "%s", STR("compiler"));
     text_line("Flags", "%s", STR("flags"));
+    text_line("Hot loops", "%s", STR("isa"));
     text_line("MPI", "%s", STR("mpi"));
     text_line("Host", "%s (%s, %s cores)", STR("host"), STR("cpu"), STR("cores"));
     text_line("Date", "%s", STR("timestamp"));

@@ -3,6 +3,7 @@
  * or by the tutorial's naive loop.  run() is thread-safe with a shared read-only context:
  * each call sieves in scratch of its own. */
 #include "primes.h"
+#include "pk_isa.h"
 #include "sieve.h"
 
 #include <math.h>
@@ -158,7 +159,7 @@ static void count_small(uint64_t a, uint64_t b, int want_sum, pk_primes_partial 
         }
 }
 
-static pk_status sieve_count(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_partial *acc)
+PK_HOT static pk_status sieve_count(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_partial *acc)
 {
     count_small(a, b, ctx->want_sum, acc);
     pk_sieve st;
@@ -303,7 +304,7 @@ const pk_kernel pk_primes_kernel = {
 
 /* ---- enumeration ---------------------------------------------------------------------------- */
 
-int pk_primes_foreach(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_cb cb, void *arg)
+PK_HOT int pk_primes_foreach(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_cb cb, void *arg)
 {
     if (!ctx || !cb) return -1;
     if (a > b) return 0;

@@ -20,6 +20,7 @@
  * is then carried along.  Everything lives in the call's own scratch, so run() is
  * thread-safe with a shared read-only context. */
 #include "sieve.h"
+#include "pk_isa.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -141,7 +142,7 @@ static pk_status presieve_init(presieve_t *ps)
 
 /* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
  * 64-byte blocks and may write up to 63 bytes past len (the caller's buffer has room). */
-static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
+PK_HOT static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
 {
     const uint8_t *b[NPAT];
     for (int g = 0; g < NPAT; g++) b[g] = ps->buf[g] + s0 % ps->period[g];
@@ -325,7 +326,7 @@ out:
     e->j = (uint8_t)j;
 }
 
-static void cross_small(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+PK_HOT static void cross_small(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         switch (sp[k].ri) {
@@ -341,7 +342,7 @@ static void cross_small(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
     }
 }
 
-static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+PK_HOT static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         sprime *e = &sp[k];
@@ -361,7 +362,7 @@ static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n
     }
 }
 
-static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
+PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
     bchunk **h = &st->head[st->segno & st->nbmask];
     bchunk *c = *h;
@@ -395,7 +396,7 @@ static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 
 /* Sieve the next segment into st->seg (bytes [s0, s0 + len)); 0 when there is none.
  * Bits outside [a, b] are cleared, and so are the bytes from len up to a multiple of 8. */
-int pk_sieve_next(pk_sieve *st)
+PK_HOT int pk_sieve_next(pk_sieve *st)
 {
     if (st->segno > st->lastseg) return 0;
     st->s0 = st->B0 + (st->segno << SEG_LOG);

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <gmp.h>
 #include "sum.h"
+#include "pk_isa.h"
 
 _Static_assert(sizeof(unsigned long) == 8, "GMP *_ui calls below assume 64-bit unsigned long");
 
 /* ---- i64 ---------------------------------------------------------------- */
 
-static pk_i128 sum_i64_exact(const int64_t *a, uint64_t n)
+PK_HOT static pk_i128 sum_i64_exact(const int64_t *a, uint64_t n)
 {
     pk_i128 total = 0;
     const uint64_t step = (uint64_t)1 << 31;

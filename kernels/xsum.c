@@ -33,6 +33,7 @@
 #include <math.h>
 #include <string.h>
 #include "pk_kernel.h"
+#include "pk_isa.h"
 #include "xsum.h"
 
 #define DIG PK_XSUM_DIGITS
@@ -298,19 +299,19 @@ static inline __attribute__((always_inline)) int chunk_levels(pk_xsum *x, const 
     return CHUNK_ADDED;
 }
 
-static int chunk_one(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
+PK_HOT static int chunk_one(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
                      size_t *nslow)
 {
     return chunk_levels(x, a, iters, p1, 1, mbits, r1_zero, nslow);
 }
 
-static int chunk_two(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
+PK_HOT static int chunk_two(pk_xsum *x, const double *a, size_t iters, int p1, uint64_t *mbits, int *r1_zero,
                      size_t *nslow)
 {
     return chunk_levels(x, a, iters, p1, 2, mbits, r1_zero, nslow);
 }
 
-static uint64_t max_abs_bits(const double *a, size_t n)
+PK_HOT static uint64_t max_abs_bits(const double *a, size_t n)
 {
     uint64_t m = 0;
 #pragma omp simd reduction(max : m)
@@ -321,7 +322,7 @@ static uint64_t max_abs_bits(const double *a, size_t n)
     return m;
 }
 
-void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
+PK_HOT void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
 {
     size_t done = 0;
     int p1 = 0, have_scale = 0, two = 0, spread = 0;

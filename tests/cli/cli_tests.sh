@@ -86,8 +86,16 @@ group_formats() {
     if head=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null); then
         commit=$(printf '%s\n' "$OUT" | jq -r .git_commit)
         [[ "$commit" == "$head" || "$commit" == "$head-dirty" ]] && ok || bad "git_commit $commit, sources at $head"
-        [[ "$("$PARKIT" --version)" == "parkit "*" (git $commit)" ]] && ok || bad "--version: $("$PARKIT" --version)"
+        [[ "$("$PARKIT" --version | head -1)" == "parkit "*" (git $commit)" ]] && ok || bad "--version: $("$PARKIT" --version)"
     fi
+    # --version names what the build has: hot-loop variant, OpenMP, MPI, fetch (no MPI_Init)
+    run "$PARKIT" --version
+    for k in compiler flags "hot loops" OpenMP MPI fetch; do
+        grep -q "^  $k  *[^ ]" <<<"$OUT" && ok || bad "--version has no \"$k\" line: $OUT"
+    done
+    # the JSON row says which instruction-set variant of the hot loops ran
+    run "$PARKIT" primes 1e6 --format json
+    jq -e '.isa | length > 0' <<<"$OUT" >/dev/null && ok || bad "no isa in json: $OUT"
     run "$PARKIT" primorial 10 20 --format json
     [ "$(printf '%s\n' "$OUT" | jq -s 'map(.result) | join(",")' -r)" = "210,9699690" ] && ok || bad "json lines: $OUT"
     run "$PARKIT" sum 100 --repeat 5 --warmup 2 --format csv
