@@ -40,7 +40,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 {
     echo "# A/B: $NAME"
     echo
-    echo "A = \`$A\` ($("$A" --version)), B = \`$B\` ($("$B" --version)); $REPS alternating runs each,"
+    v() { "$1" --version | awk 'NR == 1 { v = $0 } /hot loops/ { sub(/^ *hot loops */, ""); h = $0 } END { print v "; hot loops: " h }'; }
+    echo "A = \`$A\` ($(v "$A")), B = \`$B\` ($(v "$B")); $REPS alternating runs each,"
     echo "median kernel seconds; on $(hostname) ($(nproc) CPUs), $(date -u +%Y-%m-%dT%H:%MZ). Command: \`jobs/bench-ab.sh A B $NAME $REPS\`."
     echo
     echo "| case | A (s) | B (s) | B / A |"

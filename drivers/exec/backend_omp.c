@@ -21,7 +21,9 @@ pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, cons
     const long n = (long)pc->n;
     omp_set_schedule(omp_kind(exec->sched), exec->chunk > 0 ? (int)exec->chunk : 0);
     pk_progress_start(exec, k->name, pc->n);
-#pragma omp parallel num_threads(exec->threads)
+    /* one piece: no team (its start costs more than small work itself, and under load a
+     * thread waiting to be scheduled holds the whole run up) */
+#pragma omp parallel num_threads(exec->threads) if (n > 1)
     {
         double busy = 0;
 #pragma omp for schedule(runtime) nowait

@@ -93,6 +93,9 @@ group_formats() {
     for k in compiler flags "hot loops" OpenMP MPI fetch; do
         grep -q "^  $k  *[^ ]" <<<"$OUT" && ok || bad "--version has no \"$k\" line: $OUT"
     done
+    # the kernels start without the download stack (parkit-fetch has it): no libcurl, TLS, Kerberos
+    libs=$(ldd "$PARKIT" 2>/dev/null | grep -E 'libcurl|libssl|libcrypto|libgnutls|libkrb5|libgssapi|libldap' || true)
+    [ -z "$libs" ] && ok || bad "parkit itself loads the download stack: $libs"
     # the JSON row says which instruction-set variant of the hot loops ran
     run "$PARKIT" primes 1e6 --format json
     jq -e '.isa | length > 0' <<<"$OUT" >/dev/null && ok || bad "no isa in json: $OUT"
