@@ -26,8 +26,9 @@ done
 # per kernel: 2 node sizes x 2 layouts x 11 node counts (1..1024) x (strong, weak), plus the header
 rows=$(($(wc -l <"$work/model-predictions.csv") - 1))
 { [ "$rows" -gt 0 ] && [ $((rows % 88)) -eq 0 ]; } || fail "model-predictions.csv has $rows rows"
-python3 "$SRC/results/model.py" table "$ref/reference.csv" | grep -q '| primes | 1e9 | serial |' ||
-    fail "model.py table has no primes serial row"
+# (the whole table first: grep -q leaving early would break python's pipe, under pipefail a failure)
+table=$(python3 "$SRC/results/model.py" table "$ref/reference.csv")
+grep -q '| primes | 1e9 | serial |' <<<"$table" || fail "model.py table has no primes serial row"
 
 head -2 "$ref/reference.csv" >"$work/one.csv"
 if "$SRC/results/plot.sh" "$work/one.csv" "$work/one" 2>"$work/err"; then
