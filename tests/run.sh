@@ -22,4 +22,14 @@ fi
 bash "$ROOT/jobs/setup.sh" "$BUILD" "${CMAKE_ARGS[@]}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cd "$BUILD"
-ctest --output-on-failure --timeout 1200 "$@"
+rc=0
+ctest --output-on-failure --timeout 1200 "$@" || rc=$?
+# What did not run, and why: the "SKIP: reason" lines of every test (ctest shows a skipped
+# test's name only), whether the whole test was skipped (exit 77) or some checks inside it.
+skips=$(awk '/^[0-9]+\/[0-9]+ Test: / { name = $3 } /^SKIP/ { print "  " name ": " $0 }' \
+        Testing/Temporary/LastTest.log 2>/dev/null || true)
+if [ -n "$skips" ]; then
+    echo "Skipped checks (not passed; the reason is each test's own):"
+    printf '%s\n' "$skips"
+fi
+exit "$rc"
