@@ -5,6 +5,7 @@
 set -u
 PARKIT=$1
 SERVER=$2
+PY=${PYTHON3:-python3}   # the interpreter CMake found (tests/io/CMakeLists.txt), else PATH's
 # shellcheck source=tests/io/server.sh
 . "$(dirname "$0")/server.sh"
 start_server "$SERVER" 280 cli --blackhole "{W}/bh"
@@ -83,7 +84,7 @@ check "csv: stable columns" grep -q '^command,mode,concurrency,urls,ok,skipped,f
 check "csv: row values" grep -q '^fetch,multi,5,30,30,0,0,' "$W/out"
 check "--results: CSV appended" [ "$(wc -l <"$W/results.csv")" -eq 2 ]
 run -i "$LIST" -o "$W/exact-json" --mode pool -j 3 --format json
-check "json: valid, fields" /usr/bin/python3 -c '
+check "json: valid, fields" "$PY" -c '
 import json,sys
 r=json.loads(open(sys.argv[1]).read())
 assert r["command"]=="fetch" and r["mode"]=="pool" and r["concurrency"]==3 and r["ok"]==30
@@ -113,7 +114,7 @@ check "--compare: one row per mode" [ "$(grep -cE '^(seq|pool|multi) ' "$W/out")
 cmp_dirs_ok() { local d n=0; for d in "$W"/cmp/compare-*; do exact_ok "$d" || return 1; n=$((n + 1)); done; [ $n -eq 3 ]; }
 check "--compare: a fresh folder per mode, each byte-exact" cmp_dirs_ok
 run -i "$LIST" -o "$W/cmp2" -j 4 --compare --format json
-check "--compare json: three records" /usr/bin/python3 -c '
+check "--compare json: three records" "$PY" -c '
 import json,sys
 rows=[json.loads(l) for l in open(sys.argv[1])]
 assert [r["mode"] for r in rows]==["seq","pool","multi"] and all(r["ok"]==30 for r in rows)
@@ -221,7 +222,7 @@ resume_case() {   # MODE
 # Extended attributes where the tests write (the validator of a partial file lives there).
 XATTR=0
 touch "$W/xattr-probe"
-python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.probe", b"1")' "$W/xattr-probe" 2>/dev/null && XATTR=1
+"$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.probe", b"1")' "$W/xattr-probe" 2>/dev/null && XATTR=1
 [ "$XATTR" = 1 ] || echo "# no user extended attributes under $W: If-Range checks skipped"
 # set_validator FILE URL: give a hand-made partial file the ETag the server sends for URL, as
 # a run that began it would have (without it, it is not continued: no version to resume).
@@ -229,7 +230,7 @@ set_validator() {
     [ "$XATTR" = 1 ] || return 0
     local v
     v=$(curl -sfI "$2" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
-    python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.parkit.validator", sys.argv[2].encode())' "$1" "$v"
+    "$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.parkit.validator", sys.argv[2].encode())' "$1" "$v"
 }
 resume_case seq
 resume_case pool
@@ -244,7 +245,7 @@ changed_case() {   # NAME MODE QUERY1 QUERY2 WANT_RETRIES
     local path="/f/changed/$name.bin" size=3000000
     kill_midway "$d" "$name.bin" "$mode" "$B$path?size=$size&rate=1500000&$q1"
     sz=$SZ
-    v=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$(tmp_of "$d" "$name.bin" | head -1)" 2>/dev/null)
+    v=$("$PY" -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.parkit.validator").decode())' "$(tmp_of "$d" "$name.bin" | head -1)" 2>/dev/null)
     checkx "$name: killed mid-download ($sz bytes), validator '$v' kept with it" '[ "$sz" -gt 0 ] && [ -n "$v" ]'
     run "$B$path?size=$size&$q2" -o "$d" --mode "$mode"
     check "$name: rerun exit 0" [ $RC -eq 0 ]
@@ -302,7 +303,7 @@ check "two runs of one URL at once: the second never continued the first's file"
 check "two runs of one URL at once: no temporary file left" no_tmp "$d"
 if [ "$XATTR" = 1 ]; then
     # A finished file records its size; one that no longer has it is not trusted as done.
-    check "finished file: its size recorded (user.parkit.size)" [ "$(getfattr --only-values -n user.parkit.size "$d/t.bin" 2>/dev/null || python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.parkit.size").decode(), end="")' "$d/t.bin")" = 2000000 ]
+    check "finished file: its size recorded (user.parkit.size)" [ "$(getfattr --only-values -n user.parkit.size "$d/t.bin" 2>/dev/null || "$PY" -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.parkit.size").decode(), end="")' "$d/t.bin")" = 2000000 ]
     truncate -s 33333 "$d/t.bin"
     before=$(log_lines)
     run "$url" -o "$d"
@@ -369,7 +370,7 @@ if [ "$XATTR" = 1 ]; then
         d=$W/nv3-$v
         mkdir -p "$d"
         "$SERVER" --emit /f/nv3/$v.bin 1000 >"$d/.$v.bin.p1-00000001.pkpart"
-        python3 -c 'import os, sys
+        "$PY" -c 'import os, sys
 v = b"\"" + b"a" * 400 + b"\"" if sys.argv[2] == "long" else b"\"x\"\r\nX-A: b"
 os.setxattr(sys.argv[1], "user.parkit.validator", v)' "$d/.$v.bin.p1-00000001.pkpart" "$v"
         run "$B/f/nv3/$v.bin?size=5000&ifrange=0" -o "$d"
