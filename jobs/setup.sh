@@ -14,9 +14,10 @@ PACKAGES=(
     libgmp-dev libjson-c-dev libcmocka-dev libopenmpi-dev openmpi-bin libcurl4-openssl-dev
     libmicrohttpd-dev
     # tests and tools: jq, perl, iproute2 + util-linux (network namespaces), clang (libFuzzer),
-    # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model)
+    # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model), man-db
+    # (the install test renders the man page)
     jq perl iproute2 util-linux procps time clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
-    python3 gnuplot-nox shellcheck
+    python3 gnuplot-nox shellcheck man-db
     # reference tools the benchmarks compare against
     primesieve curl aria2 wget2 python3-requests python3-aiohttp
 )

@@ -5,12 +5,15 @@
 
 PK_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# PARKIT, else <repo>/build/parkit, else parkit on PATH.
+# PARKIT, else the parkit beside these scripts -- <repo>/build/parkit in a source tree,
+# <prefix>/bin/parkit when installed (PK_REPO is then <prefix>/share/parkit) -- else parkit on PATH.
 pk_find_parkit() {
     if [ -n "${PARKIT:-}" ]; then
         [ -x "$PARKIT" ] || { echo "$0: PARKIT=$PARKIT is not an executable" >&2; exit 2; }
     elif [ -x "$PK_REPO/build/parkit" ]; then
         PARKIT=$PK_REPO/build/parkit
+    elif [[ $PK_REPO == */share/parkit ]] && [ -x "$PK_REPO/../../bin/parkit" ]; then
+        PARKIT=$(cd "$PK_REPO/../../bin" && pwd)/parkit
     else
         PARKIT=$(command -v parkit) || { echo "$0: parkit not found; build it or set PARKIT=/path/to/parkit" >&2; exit 2; }
     fi
