@@ -25,9 +25,9 @@ commands=()
 for c in "${listed[@]}"; do
     if ! "$PARKIT" "$c" --help >"$TMP/help.$c" 2>"$TMP/err.$c"; then
         if [[ "$OPTIONAL" == *" $c "* ]]; then   # listed, but this build has it not
-            echo "note: parkit $c --help: $(head -1 "$TMP/err.$c")"
+            echo "note: parkit $c --help: $(head -1 "$TMP/err.$c")" >&2
         else
-            bad "parkit $c --help failed: $(head -1 "$TMP/err.$c")"
+            bad "parkit $c --help failed: $(head -1 "$TMP/err.$c")" >&2
         fi
         continue
     fi
