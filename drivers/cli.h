@@ -41,7 +41,18 @@ typedef struct pk_command {
     unsigned not_for;          /* PK_OPT_* bits of common options that do not apply: given, they
                                   are a usage error, and --help does not list them */
     const struct pk_layout *layout;   /* the CSV columns of its rows; NULL: pk_kernel_layout */
+    int (*handoff)(char **argv);      /* set: the command runs in another program (fetch) */
 } pk_command;
+
+/* The command line for a NULL-terminated table of commands: argv[1] names the command.
+ * Initialises MPI under a launcher, parses the common options, resolves the execution, runs
+ * the command, agrees on the outcome across ranks; the exit code (cli_main.c). */
+int pk_cli_main(const pk_command *const *commands, int argc, char **argv);
+/* One command as a whole program: "PROGRAM [args] [options]" (parkit_main). */
+int pk_cli_main_one(const pk_command *cmd, int argc, char **argv);
+/* Run from a program's .preinit_array (drivers/main.c): checks OMP_NUM_THREADS before the
+ * OpenMP runtime reads it, and catches the runtime's start-up warnings. */
+void pk_cli_preinit(int argc, char **argv, char **envp);
 
 /* fetch's line in `parkit --help`, shared by parkit and parkit-fetch */
 #define PK_FETCH_SUMMARY "download URLs sequentially, with a thread pool or with libcurl's multi interface"

@@ -124,6 +124,13 @@ const char *pk_algo_name(pk_primes_algo a)
 
 /* ---- the kernel command skeleton ---- */
 
+static const char *(*fault_reason)(void);
+
+void pk_set_fault_reason(const char *(*fn)(void))
+{
+    fault_reason = fn;
+}
+
 int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *state)
 {
     /* setup: timed apart from the kernel; any rank's failure stops every rank here */
@@ -173,7 +180,10 @@ int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *s
         ph->teardown(state);
     if (s != PK_OK) {   /* reported already when the ranks agreed on it (a gather hook) */
         pk_record_free(&r);
-        return pk_mpi_failure_agreed() ? PK_EXIT_FAIL : pk_runtime_error("%s: %s", ph->name, pk_status_str(s));
+        const char *detail = s == PK_EKERNEL && fault_reason ? fault_reason() : NULL;
+        return pk_mpi_failure_agreed() ? PK_EXIT_FAIL
+                                       : pk_runtime_error("%s: %s%s%s", ph->name, pk_status_str(s),
+                                                          detail ? ": " : "", detail ? detail : "");
     }
     return pk_report_finish(cli, &r);
 }

@@ -64,6 +64,8 @@ typedef struct pk_kernel_phases {
     void (*teardown)(void *state);
 } pk_kernel_phases;
 
+/* What a run that failed with PK_EKERNEL did wrong, for its message (parkit run's checks). */
+void pk_set_fault_reason(const char *(*fn)(void));
 /* Run one kernel command through its phases; the exit code (0, 1 failed or not verified). */
 int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *state);
 #endif

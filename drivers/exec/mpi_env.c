@@ -26,11 +26,17 @@ static int active, rank, size = 1;
 
 int pk_mpi_built(void) { return 1; }
 
+static int owned;   /* parkit called MPI_Init (and so finalises) */
+
 int pk_mpi_init(int *argc, char ***argv)
 {
-    int provided;
-    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
-        return -1;
+    int provided, already = 0;
+    MPI_Initialized(&already);   /* a program on libparkit may have initialised MPI itself */
+    if (!already) {
+        if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+            return -1;
+        owned = 1;
+    }
     active = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -41,9 +47,13 @@ int pk_mpi_active(void) { return active; }
 
 void pk_mpi_finalize(void)
 {
-    if (active)
-        MPI_Finalize();
-    active = 0;
+    if (active && owned) {
+        int done = 0;
+        MPI_Finalized(&done);
+        if (!done)
+            MPI_Finalize();
+    }
+    active = owned = 0;
 }
 
 int pk_mpi_rank(void) { return active ? rank : pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
