@@ -33,6 +33,8 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/parkitConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/parkitConfig.cmake ${CMAKE_BINARY_DIR}/parkitConfigVersion.cmake
         DESTINATION ${PK_CMAKE_DIR})
+file(RELATIVE_PATH PK_PC_TO_PREFIX ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" PK_PC_TO_PREFIX "${PK_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/parkit.pc.in ${CMAKE_BINARY_DIR}/parkit.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/parkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DATADIR}/parkit/examples)

@@ -26,7 +26,7 @@ static const unsigned char guard[GUARD] = {0xa5, 0x5a, 0xc3, 0x3c, 0x96, 0x69, 0
 static struct {
     const parkit_kernel *k;   /* the user's */
     const void *ctx;          /* the user's */
-    size_t off;               /* where the guard starts: partial_size rounded up to 16 */
+    size_t off;               /* where the guard starts: right after partial_size bytes */
     parkit_kernel wrap;
 } shim;
 static atomic_int fault;   /* 1: wrote past its partial, 2: grain 0 */
@@ -118,9 +118,9 @@ static const void *wrap_ctx(const void *user_ctx)
 static void wrap_kernel(const parkit_kernel *k)
 {
     shim.k = k;
-    shim.off = (k->partial_size + 15) / 16 * 16;
-    shim.wrap = (parkit_kernel){
-        .name = k->name, .partial_size = shim.off + GUARD, .flags = k->flags, .grain = w_grain,
+    shim.off = k->partial_size;
+    shim.wrap = (parkit_kernel){   /* whole partials stay 16-byte aligned */
+        .name = k->name, .partial_size = (shim.off + GUARD + 15) / 16 * 16, .flags = k->flags, .grain = w_grain,
         .identity = w_identity, .run = w_run, .merge = w_merge, .release = w_release,
         .cost = k->cost ? w_cost : NULL, .pack_size = k->pack ? w_pack_size : NULL,
         .pack = k->pack ? w_pack : NULL, .unpack = k->pack ? w_unpack : NULL,

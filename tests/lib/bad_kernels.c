@@ -1,0 +1,94 @@
+/* Shared objects that break the contract of parkit.h, one per -DBAD_* (tests/lib/libparkit.sh):
+ *   BAD_NO_ENTRY  exports no parkit_problem_v1        BAD_ABI     another ABI version
+ *   BAD_STATUS    run() returns an error             BAD_OVERRUN run() writes past partial_size
+ *   BAD_CRASH     run() dereferences NULL (rank 1 only under MPI: PARKIT_CRASH_RANK)
+ *   BAD_GRAIN     grain() returns 0                   BAD_WRONG   run() adds one too many
+ *   (none)        a correct kernel: the sum of 0..N-1 */
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <parkit.h>
+
+static parkit_status run(const void *ctx, uint64_t lo, uint64_t hi, void *partial)
+{
+    (void)ctx;
+#ifdef BAD_STATUS
+    if (lo > 0)
+        return PARKIT_ERANGE;
+#endif
+#ifdef BAD_OVERRUN
+    memset((char *)partial + sizeof(uint64_t), 0x11, 8);
+#endif
+#ifdef BAD_CRASH
+    const char *r = getenv("PARKIT_CRASH_RANK");
+    const char *mine = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    if (!r || (mine && !strcmp(r, mine)))
+    {
+        volatile int *volatile nowhere = NULL;
+        *nowhere = 1;
+    }
+#endif
+    uint64_t s = 0;
+    for (uint64_t i = lo; i < hi; i++)
+        s += i;
+#ifdef BAD_WRONG
+    s += lo == 0;
+#endif
+    *(uint64_t *)partial += s;
+    return PARKIT_OK;
+}
+
+static uint64_t grain(const void *ctx)
+{
+    (void)ctx;
+#ifdef BAD_GRAIN
+    return 0;
+#else
+    return 1000;
+#endif
+}
+static void identity(const void *ctx, void *p) { (void)ctx; *(uint64_t *)p = 0; }
+static parkit_status merge(const void *ctx, void *acc, const void *later)
+{
+    (void)ctx;
+    *(uint64_t *)acc += *(const uint64_t *)later;
+    return PARKIT_OK;
+}
+static const parkit_kernel kernel = {.name = "sumi", .partial_size = sizeof(uint64_t), .grain = grain,
+                                     .identity = identity, .run = run, .merge = merge};
+typedef struct { uint64_t n; } state;
+static parkit_status setup(void *s, uint64_t n, const void **ctx, uint64_t *lo, uint64_t *hi, const char **why)
+{
+    (void)why;
+    ((state *)s)->n = n;
+    *ctx = NULL;
+    *lo = 0;
+    *hi = n;
+    return PARKIT_OK;
+}
+static void describe(void *s, const void *result, char *buf, size_t len)
+{
+    (void)s;
+    snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)result);
+}
+static int verify(void *s, const void *result, const char **reference)
+{
+    uint64_t n = ((state *)s)->n;
+    *reference = "n(n-1)/2";
+    return *(const uint64_t *)result == (n % 2 ? n * ((n - 1) / 2) : (n / 2) * (n - 1));
+}
+static const parkit_problem problem = {
+#ifdef BAD_ABI
+    .abi = PARKIT_ABI_VERSION + 1,
+#else
+    .abi = PARKIT_ABI_VERSION,
+#endif
+    .name = "sumi", .summary = "sum of 0..N-1", .default_n = 1000000, .kernel = &kernel,
+    .state_size = sizeof(state), .setup = setup, .describe = describe, .verify = verify,
+};
+#ifndef BAD_NO_ENTRY
+PARKIT_EXPORT_PROBLEM(problem)
+#else
+const parkit_problem *another_name(void);
+const parkit_problem *another_name(void) { return &problem; }
+#endif
