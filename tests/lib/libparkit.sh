@@ -86,7 +86,7 @@ keys() { "$@" --format json | jq -c 'keys'; }
 for e in "${examples[@]}"; do
     IFS=: read -r dir name n <<<"$e"
     src=$(ls "$P/share/parkit/examples/$dir/"*.c)
-    if cc -O1 -I "$P/include" -DEXAMPLE="\"$src\"" -DEXAMPLE_${name^^} -o "$TMP/wrong-$name" \
+    if cc -O1 -I "$P/include" -DEXAMPLE="\"$src\"" "-DEXAMPLE_${name^^}" -o "$TMP/wrong-$name" \
             "$SRC/tests/lib/wrong_answers.c" -L "$P/lib" -Wl,-rpath,"$P/lib" -lparkit -lm 2>"$TMP/cc.log"; then
         run "$TMP/wrong-$name" "$n"
         [ "$RC" = 0 ] && grep -q '^right: verified; wrong: refused$' <<<"$OUT" && ok || bad "$name's check: $OUT $ERR"
