@@ -8,12 +8,13 @@
 #   - parkit run's rows have the built-in kernels' CSV columns and JSON fields;
 #   - shared objects that break the contract: one line, exit 2 or 1, no hang under MPI;
 #   - a program that calls MPI_Init itself and runs parkit_run in hybrid mode.
-# usage: libparkit.sh PARKIT SOURCE_DIR BUILD_DIR [MPIEXEC]
+# usage: libparkit.sh PARKIT SOURCE_DIR BUILD_DIR [MPIEXEC [MPICC]]
 set -uo pipefail
 PARKIT=${1:?usage: libparkit.sh PARKIT SOURCE_DIR BUILD_DIR [MPIEXEC]}
 SRC=${2:?source dir}
 BUILD=${3:?build dir}
 MPIRUN=${4:-mpirun}
+MPICC=${5:-mpicc}
 # shellcheck source=tests/lib.sh
 . "$SRC/tests/lib.sh"
 mpi_test_env
@@ -129,12 +130,12 @@ if [ "$have_mpi" = 1 ]; then
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
         ok || bad "a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
     # a program that initialised MPI itself
-    if command -v mpicc >/dev/null && mpicc -O1 -I "$P/include" -o "$TMP/own_mpi" "$SRC/tests/lib/own_mpi.c" \
+    if command -v "$MPICC" >/dev/null && "$MPICC" -O1 -I "$P/include" -o "$TMP/own_mpi" "$SRC/tests/lib/own_mpi.c" \
             -L "$P/lib" -Wl,-rpath,"$P/lib" -lparkit 2>"$TMP/cc.log"; then
         run timeout 60 "${MPI[@]}" -np 3 "$TMP/own_mpi"
         [ "$RC" = 0 ] && grep -q '^ok ranks=3/3 sum=49999995000000 ok$' <<<"$OUT" && ok || bad "own MPI_Init: rc=$RC $OUT $ERR"
     else
-        bad "cannot build tests/lib/own_mpi.c with mpicc: $(head -c 300 "$TMP/cc.log")"
+        bad "cannot build tests/lib/own_mpi.c with $MPICC: $(head -c 300 "$TMP/cc.log")"
     fi
 fi
 summary
