@@ -42,8 +42,10 @@ if build no-curl -DCMAKE_DISABLE_FIND_PACKAGE_CURL=ON; then
     [ "$rc" = 2 ] && [[ "$msg" == "parkit: fetch was not built: libcurl"* ]] && ok || bad "no-curl: fetch rc=$rc: $msg"
     [ ! -e "$W/no-curl/parkit-fetch" ] && ok || bad "no-curl: parkit-fetch was built"
     tests_of no-curl | grep -q '^io\.' && bad "no-curl: io tests registered" || ok
-    (cd "$W/no-curl" && ctest -L cli -j2 --output-on-failure >"$W/no-curl.ctest" 2>&1) && ok ||
-        { bad "no-curl: cli tests fail"; tail -30 "$W/no-curl.ctest" >&2; }
+    # the CLI promise that offers fetch rows to a kernel file skips, not fails, without fetch
+    (cd "$W/no-curl" && ctest -R cli.results_one_layout --output-on-failure >"$W/no-curl.ctest" 2>&1) &&
+        grep -q 'SKIP: fetch is not built' "$W/no-curl/Testing/Temporary/LastTest.log" && ok ||
+        { bad "no-curl: cli.results_one_layout"; tail -30 "$W/no-curl.ctest" >&2; }
 fi
 
 echo "== without MPI: serial and OpenMP, jobs included, no libmpi anywhere"
