@@ -1,11 +1,11 @@
 #!/bin/bash
 # bash -n and shellcheck over the campaign and benchmark scripts (jobs/), the results scripts,
-# and the CLI, MPI and Slurm test scripts.
+# and the test scripts (tests/*.sh: run, ci-matrix, lib; CLI, MPI, Slurm, unit).
 #   lint_jobs.sh SOURCE_DIR      (exit 77 when shellcheck is missing: bash -n still ran)
 set -euo pipefail
 SRC=${1:?usage: $0 SOURCE_DIR}
 mapfile -t scripts < <(cd "$SRC" && ls jobs/slurm/*.sbatch jobs/mpirun/*.sh jobs/local/*.sh \
-    jobs/*.sh results/plot.sh results/scaling/*.sh tests/slurm/*.sh tests/lib.sh tests/cli/*.sh \
+    jobs/*.sh results/plot.sh results/scaling/*.sh tests/slurm/*.sh tests/*.sh tests/cli/*.sh \
     tests/mpi/*.sh tests/unit/*.sh 2>/dev/null)
 [ "${#scripts[@]}" -gt 0 ] || { echo "lint_jobs: no scripts found under $SRC" >&2; exit 1; }
 status=0
