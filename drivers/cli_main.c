@@ -2,6 +2,7 @@
  * one user problem through parkit_main): common options, resolving how the run executes
  * (mode, threads, schedule, MPI), then the command.  See pk_cli_main in cli.h. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gmp.h>
@@ -146,9 +147,17 @@ void pk_cli_preinit(int argc, char **argv, char **envp)
     for (char **e = envp; e && *e; e++) {
         if (strncmp(*e, name, sizeof name - 1) != 0)
             continue;
-        const char *v = *e + sizeof name - 1;
-        if (pk_parse_omp_threads(v, INT64_MAX, NULL, NULL) == 0)   /* libgomp: up to LONG_MAX */
+        char *v = *e + sizeof name - 1;
+        if (pk_parse_omp_threads(v, INT64_MAX, NULL, NULL) == 0) {   /* libgomp: up to LONG_MAX */
+            /* valid: handed on as digits and commas only, the form every runtime reads the
+             * same (LLVM's libomp ignores a value with '+' and warns) */
+            char *w = v;
+            for (const char *r = v; *r; r++)
+                if (*r != '+' && !isspace((unsigned char)*r))
+                    *w++ = *r;
+            *w = 0;
             break;
+        }
         invalid_omp_num_threads = v;
         do
             e[0] = e[1];
@@ -177,6 +186,8 @@ static void release_stderr(void)
     close(stderr_saved);
     static const char *const refused[] = {"libgomp: Invalid value for environment variable ",
                                           "libgomp: Unknown value for environment variable ", NULL};
+    static const char omp_warning[] = "OMP: Warning #";   /* LLVM's libomp: "...#42: OMP_X..." */
+    int in_warning = 0;   /* libomp's "OMP: Info" / "OMP: Hint" lines that follow a refusal */
     char buf[8192];
     ssize_t n = pread(stderr_caught, buf, sizeof buf - 1, 0);
     close(stderr_caught);
@@ -191,13 +202,39 @@ static void release_stderr(void)
         int k = 0;
         while (refused[k] && strncmp(line, refused[k], strlen(refused[k])) != 0)
             k++;
-        if (refused[k]) {
+        const char *var = refused[k] ? line + strlen(refused[k]) : NULL;
+        if (!var && !strncmp(line, omp_warning, sizeof omp_warning - 1)) {
+            const char *p = line + sizeof omp_warning - 1;
+            p += strspn(p, "0123456789");
+            if (!strncmp(p, ": OMP_", 6))
+                var = p + 2;
+        }
+        if (var) {
+            int len = (int)strspn(var, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
             if (!invalid_omp_var[0])
-                snprintf(invalid_omp_var, sizeof invalid_omp_var, "%s", line + strlen(refused[k]));
+                snprintf(invalid_omp_var, sizeof invalid_omp_var, "%.*s", len, var);
+            in_warning = 1;
+        } else if (in_warning && (!strncmp(line, "OMP: Info #", 11) || !strncmp(line, "OMP: Hint ", 10))) {
+            continue;
         } else if (*line) {
+            in_warning = 0;
             fprintf(stderr, "%s\n", line);
         }
     }
+}
+
+/* The runtime died while its stderr was caught (LLVM's libomp under a file-size limit below
+ * the 1 KiB of its registration file): what it wrote is passed on, then the same death. */
+static void release_stderr_dying(int sig)
+{
+    char buf[4096];
+    ssize_t n;
+    off_t off = 0;
+    if (stderr_saved >= 0 && dup2(stderr_saved, STDERR_FILENO) == STDERR_FILENO)
+        while ((n = pread(stderr_caught, buf, sizeof buf, off)) > 0 && write(STDERR_FILENO, buf, (size_t)n) == n)
+            off += n;
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static int affinity_cpus(void)
@@ -477,11 +514,21 @@ static void gmp_free(void *p, size_t n)
 int pk_cli_main(const pk_command *const *table, int argc, char **argv)
 {
     commands = table;
-    release_stderr();
-    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
     /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported and rolled back,
      * instead of killing the process in the middle of a --results row or an --output file */
     signal(SIGXFSZ, SIG_IGN);
+    /* libgomp reads the OMP_* settings in its constructor; LLVM's libomp only when first
+     * called: called here, so that its refusals, too, land in the stderr caught above (and
+     * should it end the process there, what it wrote is not lost) */
+    static const int deaths[] = {SIGABRT, SIGBUS, SIGSEGV};
+    for (size_t i = 0; i < NELEM(deaths); i++)
+        signal(deaths[i], release_stderr_dying);
+    atexit(release_stderr);
+    (void)omp_get_max_threads();
+    for (size_t i = 0; i < NELEM(deaths); i++)
+        signal(deaths[i], SIG_DFL);
+    release_stderr();
+    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
     if (argc < 2) {
         char list[256] = "";
         for (int i = 0; commands[i]; i++)

@@ -16,8 +16,10 @@
 #ifndef PK_FLAGS
 #define PK_FLAGS ""
 #endif
-#ifdef __clang__
-#define PK_COMPILER "clang " __clang_version__
+#define PK_STR_(x) #x
+#define PK_STR(x) PK_STR_(x)
+#ifdef __clang__   /* not __clang_version__: "14.0.6 " with a space, or with a vendor's suffix */
+#define PK_COMPILER "clang " PK_STR(__clang_major__) "." PK_STR(__clang_minor__) "." PK_STR(__clang_patchlevel__)
 #else
 #define PK_COMPILER "gcc " __VERSION__
 #endif

@@ -14,7 +14,8 @@
 # Parameters: OUT=results/mpi-costs.csv RANKS=2 MAX_BYTES=4194304 ITERS=200
 #             NETNS_HOSTS="" OUT_NET=<OUT without .csv>-net.csv
 #             COMMBENCH=<build>/jobs/commbench (built with mpicc into a temp dir when missing)
-#             MPIRUN=mpirun MPIRUN_ARGS="" (ranks beyond the CPUs here get --oversubscribe)
+#             MPIRUN (default: the launcher of commbench's build) MPIRUN_ARGS="" (ranks beyond
+#             the CPUs here run unbound and oversubscribed)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -23,10 +24,9 @@ OUT=${OUT:-results/mpi-costs.csv}
 RANKS=${RANKS:-2}
 MAX_BYTES=${MAX_BYTES:-4194304}
 ITERS=${ITERS:-200}
-MPIRUN=${MPIRUN:-mpirun}
-read -r -a mpirun_cmd <<<"$MPIRUN"
 read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
-[ "$(id -u)" != 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# shellcheck source=jobs/lib-mpi.sh
+. "$here/lib-mpi.sh"
 
 run() { printf '+' >&2; printf ' %q' "$@" >&2; printf '\n' >&2; "$@"; }
 
@@ -43,17 +43,19 @@ if [ -z "${COMMBENCH:-}" ]; then
     run mpicc -O2 -std=c11 -o "$COMMBENCH" "$here/commbench/commbench.c"
 fi
 
+# the launcher of commbench's build (MPIRUN overrides; Open MPI, MPICH's Hydra or srun)
+pk_mpi_launcher_for "$COMMBENCH" || exit 2
 mkdir -p "$(dirname "$OUT")"
 cpus=$(nproc)
 {
     echo "# MPI collective costs for the parkit scaling model (jobs/bench-mpi-costs.sh)"
-    echo "# host=$(hostname) cpus=$cpus date=$(date -u +%Y-%m-%dT%H:%M:%SZ) launcher=$MPIRUN ${MPIRUN_ARGS:-}"
+    echo "# host=$(hostname) cpus=$cpus date=$(date -u +%Y-%m-%dT%H:%M:%SZ) launcher=${PK_MPIEXEC[*]} ${MPIRUN_ARGS:-}"
     first=1
     for p in $RANKS; do
-        over=()
-        if [ "${mpirun_cmd[0]}" = mpirun ] && ((p > cpus)); then over=(--oversubscribe); fi
+        pk_mpi_opts=()
+        if ((p > cpus)); then pk_mpi_opts unbound || true; fi
         # keep the column header of the first run only, and every '#' line
-        run "${mpirun_cmd[@]}" -np "$p" "${over[@]}" "${mpirun_extra[@]}" "$COMMBENCH" \
+        run "${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_mpi_opts[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}" "$COMMBENCH" \
             --max-bytes "$MAX_BYTES" --iters "$ITERS" |
             awk -v first="$first" '/^#/ || first == 1 || !/^op,/'
         first=0

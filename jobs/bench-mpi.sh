@@ -14,34 +14,37 @@ B=$ROOT/build/bench
 REPS=${REPS:-5}
 N=1e10 NSUM=1e8 NPRIM=1e8
 [ "${1:-}" = --quick ] && { REPS=3 N=1e9 NSUM=1e7 NPRIM=1e7; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# shellcheck source=jobs/lib-mpi.sh
+. "$ROOT/jobs/lib-mpi.sh"
+pk_mpi_launcher_for "$P"   # the launcher of this build (MPIRUN overrides), 2 ranks bound to a core each
+pk_mpi_opts quiet core
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 CSV=$ROOT/results/bench-mpi.csv MD=$ROOT/results/bench-mpi.md
 echo "benchmark,n,layout,run,seconds" >"$CSV"
 row() { echo "$1,$2,$3,$4,$5" >>"$CSV"; echo "  $1 n=$2 $3 run $4: $5 s" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med() { awk -F, -v b="$1" -v l="$2" '$1 == b && $3 == l { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
-mpi() { mpirun -q "$@"; }
+mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
 
 for k in count primes; do
     echo "== $k $N: 2 ranks x 1 thread vs 1 rank x 2 threads" >&2
     for r in $(seq 1 "$REPS"); do
         row "$k" "$N" "1x2" "$r" "$("$P" "$k" "$N" --threads 2 --format json | jq .seconds.median)"
-        row "$k" "$N" "2x1" "$r" "$(mpi -np 2 --bind-to core "$P" "$k" "$N" --mode mpi --format json | jq .seconds.median)"
+        row "$k" "$N" "2x1" "$r" "$(mpi 2 "$P" "$k" "$N" --mode mpi --format json | jq .seconds.median)"
     done
 done
 
 echo "== sum $NSUM --distribute scatter vs bare MPI_Scatterv + MPI_Reduce" >&2
 for r in $(seq 1 "$REPS"); do
-    j=$(mpi -np 2 --bind-to core "$P" sum "$NSUM" --mode mpi --format json)
+    j=$(mpi 2 "$P" sum "$NSUM" --mode mpi --format json)
     row scatter+reduce "$NSUM" parkit "$r" "$(jq '.details.scatter_seconds + .comm_seconds' <<<"$j")"
-    row scatter+reduce "$NSUM" reference "$r" "$(mpi -np 2 --bind-to core "$B/pk_ref_scatter" "$NSUM" 1 | awk '{ print $1 + $2 }')"
+    row scatter+reduce "$NSUM" reference "$r" "$(mpi 2 "$B/pk_ref_scatter" "$NSUM" 1 | awk '{ print $1 + $2 }')"
 done
 
 echo "== primorial $NPRIM: 2 ranks vs GMP" >&2
 for r in $(seq 1 "$REPS"); do
     row primorial "$NPRIM" gmp "$r" "$("$B/pk_ref_primorial" "$NPRIM" 1 | cut -d' ' -f1)"
-    row primorial "$NPRIM" "2x1" "$r" "$(mpi -np 2 --bind-to core "$P" primorial "$NPRIM" --mode mpi --format json | jq '.seconds.median + .setup_seconds')"
+    row primorial "$NPRIM" "2x1" "$r" "$(mpi 2 "$P" primorial "$NPRIM" --mode mpi --format json | jq '.seconds.median + .setup_seconds')"
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -50,7 +53,7 @@ verdict() { awk -v x="$1" "BEGIN { exit !($2) }" && echo PASS || echo MISS; }
 echo "# MPI backend benchmark"
 echo
 echo "Measured on $(hostname) ($(nproc) CPUs), $(date -u +%Y-%m-%d), \`jobs/bench-mpi.sh\` (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)),"
-echo "$(mpirun --version | head -1). Medians of $REPS runs; every run in \`bench-mpi.csv\`."
+echo "$("${PK_MPIEXEC[0]}" --version | grep -m1 .). Medians of $REPS runs; every run in \`bench-mpi.csv\`."
 echo
 echo "| benchmark | parkit | reference | ratio | target | result |"
 echo "|---|---|---|---|---|---|"

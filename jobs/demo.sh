@@ -8,7 +8,8 @@ bash "$ROOT/jobs/setup.sh" "$ROOT/build"
 P=$ROOT/build/parkit
 OUT=${RESULTS:-$ROOT/results/demo.csv}
 T=$("$P" where --format text | wc -l)   # the threads parkit would use by default
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# shellcheck source=jobs/lib-mpi.sh
+. "$ROOT/jobs/lib-mpi.sh"
 SCALE=1
 [ "${1:-}" = --quick ] && SCALE=10
 TMP=$(mktemp -d)
@@ -23,8 +24,13 @@ cases=(
     "isprime $(seq 18446744073709549615 18446744073709551615 | head -n $((2000 / SCALE)) | tr '\n' ' ')"
     "primorial $((20000000 / SCALE))"
 )
+# MPI rows: the launcher of this build (Open MPI, MPICH's Hydra, srun; MPIRUN overrides), one
+# rank per CPU bound to it, when parkit was built with MPI
 have_mpi=0
-command -v mpirun >/dev/null && "$P" count 1 --mode mpi >/dev/null 2>&1 && have_mpi=1
+if "$P" count 1 --mode mpi >/dev/null 2>&1 && pk_mpi_launcher_for "$P" && pk_mpi_opts quiet core; then
+    have_mpi=1
+    mpi=("${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$T")
+fi
 
 run() {   # run LABEL cmd...: one "LABEL,csv row" line into $TMP/rows
     echo "+ ${*:2}" | cut -c1-110 >&2
@@ -44,7 +50,7 @@ for c in "${cases[@]}"; do
     run "$label" "$P" $c --mode omp --threads "$T"
     if [ "$have_mpi" = 1 ]; then   # one rank per CPU, one thread each
         # shellcheck disable=SC2086
-        run "$label" mpirun -q -np "$T" --bind-to core "$P" $c --mode mpi
+        run "$label" "${mpi[@]}" "$P" $c --mode mpi
     fi
 done
 

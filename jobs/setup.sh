@@ -10,9 +10,8 @@ shift || true
 PACKAGES=(
     # build
     build-essential cmake pkg-config git ca-certificates
-    # libraries: GMP, json-c, cmocka, Open MPI, libcurl, libmicrohttpd (the test server)
-    libgmp-dev libjson-c-dev libcmocka-dev libopenmpi-dev openmpi-bin libcurl4-openssl-dev
-    libmicrohttpd-dev
+    # libraries: GMP, json-c, cmocka, libcurl, libmicrohttpd (the test server); MPI below
+    libgmp-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
     # tests and tools: jq, perl, iproute2 + util-linux (network namespaces), clang (libFuzzer),
     # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model), man-db
     # (the install test renders the man page)
@@ -22,9 +21,23 @@ PACKAGES=(
     primesieve curl aria2 wget2 python3-requests python3-aiohttp
 )
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# MPI: the one already here -- mpicc and mpiexec on PATH (a module, Spack, a vendor MPI), or
+# Debian's MPICH or Open MPI, completed with its launcher or headers -- and Open MPI only when
+# there is none (two MPIs side by side leave mpicc and mpiexec to the alternatives system)
+if command -v mpicc >/dev/null && command -v mpiexec >/dev/null; then
+    echo "+ MPI: $(command -v mpicc), $(command -v mpiexec) (already here)"
+elif installed libmpich-dev || installed mpich; then
+    echo "+ MPI: MPICH (already installed)"
+    PACKAGES+=(libmpich-dev mpich)
+else
+    PACKAGES+=(libopenmpi-dev openmpi-bin)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    installed "$p" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

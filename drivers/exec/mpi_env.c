@@ -66,6 +66,20 @@ const char *pk_mpi_library(void)
         int len = 0;
         MPI_Get_library_version(buf, &len);
         buf[strcspn(buf, "\n,")] = 0;   /* first clause: "Open MPI v4.1.4" */
+        /* "MPICH Version:\t4.0.2" (MVAPICH2: "Version      :\t") -> "MPICH 4.0.2" */
+        char *v = strstr(buf, " Version");
+        if (v) {
+            char *colon = v + 8 + strspn(v + 8, " \t");
+            if (*colon == ':') {
+                char *num = colon + 1 + strspn(colon + 1, " \t");
+                memmove(v + 1, num, strlen(num) + 1);
+            }
+        }
+        for (char *t = buf; *t; t++)
+            if (*t == '\t')
+                *t = ' ';
+        for (size_t n = strlen(buf); n > 0 && buf[n - 1] == ' ';)
+            buf[--n] = 0;
     }
     return buf;
 }

@@ -4,6 +4,8 @@
 # shellcheck shell=bash
 
 PK_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=jobs/lib-mpi.sh
+. "$PK_REPO/jobs/lib-mpi.sh"
 
 # PARKIT, else the parkit beside these scripts -- <repo>/build/parkit in a source tree,
 # <prefix>/bin/parkit when installed (PK_REPO is then <prefix>/share/parkit) -- else parkit on PATH.
@@ -38,44 +40,42 @@ pk_int() {
 # CPUs this process may use (the affinity mask, not the machine's total).
 pk_cpus() { nproc; }
 
-# Open MPI mapping/binding for P ranks x T threads on CPUS cores, in the array pk_bind:
-# one core per rank when everything fits, PE=T cores per rank for hybrid runs, and no binding
-# (plus --oversubscribe) when the layout asks for more cores than there are. MPIRUN_BIND overrides.
+# Mapping/binding for P ranks x T threads on CPUS cores, in the array pk_bind, in the flags
+# of the launcher (pk_mpi_launcher, jobs/lib-mpi.sh): one core per rank when everything fits,
+# T cores per rank for hybrid runs, and no binding (ranks may outnumber the cores) when the
+# layout asks for more cores than there are. MPIRUN_BIND overrides.
 pk_bind=()
 # shellcheck disable=SC2034   # pk_bind is read by the scripts that source this file
 pk_mpirun_binding() {
-    local p=$1 t=$2 cpus=$3
+    local p=$1 t=$2 cpus=$3 want=core
+    ((t == 1)) || want=cores:$t
+    ((p * t <= cpus)) || want=unbound
     if [ -n "${MPIRUN_BIND:-}" ]; then
         read -r -a pk_bind <<<"$MPIRUN_BIND"
-    elif ((p * t > cpus)); then
-        pk_bind=(--oversubscribe --bind-to none)
-    elif ((t == 1)); then
-        pk_bind=(--map-by core --bind-to core)
+    elif pk_mpi_opts "$want"; then
+        pk_bind=("${pk_mpi_opts[@]}")
     else
-        pk_bind=(--map-by "slot:PE=$t" --bind-to core)
+        echo "$0: no binding known for the launcher ${PK_MPIEXEC[0]}; ranks run where it puts them (MPIRUN_BIND sets one)" >&2
+        pk_bind=()
     fi
 }
 
-# Open MPI refuses to run as root unless told it is fine (containers, CI).
-if [ "$(id -u)" = 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-
 # The parameters every mpirun scaling script shares, with their defaults; RANKS defaults to the
-# powers of two up to the CPUs / THREADS. Sets mpirun_extra, cpus and PARKIT, and makes the
-# results folder.  usage: pk_mpirun_params DEFAULT_RESULTS
+# powers of two up to the CPUs / THREADS. Sets mpirun_extra, cpus, PARKIT and the launcher
+# (PK_MPIEXEC, PK_NP: MPIRUN, else the one of PARKIT's build), and makes the results folder.
+# usage: pk_mpirun_params DEFAULT_RESULTS
 pk_mpirun_params() {
     KERNEL=${KERNEL:-primes}
     RESULTS=${RESULTS:-$1}
     REPEAT=${REPEAT:-3}
     WARMUP=${WARMUP:-1}
     THREADS=${THREADS:-1}
-    MPIRUN=${MPIRUN:-mpirun}
     # shellcheck disable=SC2034  # read by the scripts that source this file
     read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
     cpus=$(pk_cpus)
     local max_ranks=$((cpus / THREADS > 0 ? cpus / THREADS : 1))
     RANKS=${RANKS:-$(pk_pow2_upto "$max_ranks")}
     pk_find_parkit
+    pk_mpi_launcher_for "$PARKIT" || exit 2
     mkdir -p "$(dirname "$RESULTS")"
 }

@@ -6,7 +6,7 @@
 #   LAYOUTS="1x8 2x4 4x2 8x1" KERNEL=primes N=1e10 jobs/mpirun/hybrid.sh
 #
 # Parameters: KERNEL=primes N=1e9 RESULTS=results/hybrid.csv REPEAT=3 WARMUP=1 LAYOUTS
-#             WHERE=1 (0 skips parkit where)  MPIRUN=mpirun MPIRUN_ARGS MPIRUN_BIND
+#             WHERE=1 (0 skips parkit where)  MPIRUN (default: the launcher of the build) MPIRUN_ARGS MPIRUN_BIND
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../local/lib.sh
 . "$(dirname "$0")/../local/lib.sh"
@@ -17,7 +17,6 @@ RESULTS=${RESULTS:-results/hybrid.csv}
 REPEAT=${REPEAT:-3}
 WARMUP=${WARMUP:-1}
 WHERE=${WHERE:-1}
-MPIRUN=${MPIRUN:-mpirun}
 read -r -a mpirun_extra <<<"${MPIRUN_ARGS:-}"
 cpus=$(pk_cpus)
 if [ -z "${LAYOUTS:-}" ]; then
@@ -27,6 +26,7 @@ if [ -z "${LAYOUTS:-}" ]; then
     done
 fi
 pk_find_parkit
+pk_mpi_launcher_for "$PARKIT" || exit 2
 mkdir -p "$(dirname "$RESULTS")"
 
 echo "mpirun hybrid: $KERNEL N=$N, layouts {$LAYOUTS} on $cpus CPUs -> $RESULTS"
@@ -36,8 +36,8 @@ for layout in $LAYOUTS; do
     [[ "$p" =~ ^[1-9][0-9]*$ && "$t" =~ ^[1-9][0-9]*$ ]] ||
         { echo "$0: layout \"$layout\": expected RANKSxTHREADS, e.g. 2x4" >&2; exit 2; }
     pk_mpirun_binding "$p" "$t" "$cpus"
-    launch=("$MPIRUN" -np "$p" "${pk_bind[@]}" "${mpirun_extra[@]}" -x OMP_NUM_THREADS="$t"
-        -x OMP_PLACES=cores -x OMP_PROC_BIND=close)
+    launch=("${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}"
+        env OMP_NUM_THREADS="$t" OMP_PLACES=cores OMP_PROC_BIND=close)
     [ "$WHERE" = 0 ] || run "${launch[@]}" "$PARKIT" where --threads "$t"
     run "${launch[@]}" "$PARKIT" "$KERNEL" "$N" --mode hybrid --threads "$t" \
         --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"

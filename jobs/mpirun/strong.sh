@@ -1,14 +1,14 @@
 #!/bin/bash
 # Strong scaling under mpirun (no Slurm): fixed N on 1, 2, 4, ... ranks of THREADS threads each,
 # plus the serial baseline. Binding: one core per rank (PE=THREADS cores for hybrid ranks) while
-# the layout fits the CPUs here, otherwise --oversubscribe --bind-to none.
+# the layout fits the CPUs here, otherwise unbound (Open MPI, MPICH's Hydra or srun: jobs/lib-mpi.sh).
 #
 #   jobs/mpirun/strong.sh
 #   KERNEL=sum N=4e8 RANKS="1 2 4" HOSTFILE=hosts jobs/mpirun/strong.sh
 #
 # Parameters: KERNEL=primes N=1e9 RESULTS=results/strong.csv REPEAT=3 WARMUP=1 THREADS=1
 #             RANKS="1 2 ..." (default powers of two up to nproc / THREADS)   SERIAL=1
-#             MPIRUN=mpirun  MPIRUN_ARGS="" (e.g. "--hostfile hosts")  MPIRUN_BIND (replaces the binding)
+#             MPIRUN (default: the launcher of the build) MPIRUN_ARGS="" (e.g. "--hostfile hosts")  MPIRUN_BIND (replaces the binding)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../local/lib.sh
 . "$(dirname "$0")/../local/lib.sh"
@@ -24,7 +24,7 @@ if [ "$SERIAL" = 1 ]; then
 fi
 for p in $RANKS; do
     pk_mpirun_binding "$p" "$THREADS" "$cpus"
-    run "$MPIRUN" -np "$p" "${pk_bind[@]}" "${mpirun_extra[@]}" -x OMP_NUM_THREADS="$THREADS" \
-        -x OMP_PLACES=cores -x OMP_PROC_BIND=close \
+    run "${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}" \
+        env OMP_NUM_THREADS="$THREADS" OMP_PLACES=cores OMP_PROC_BIND=close \
         "$PARKIT" "$KERNEL" "$N" --mode hybrid --threads "$THREADS" "${common[@]}"
 done

@@ -4,7 +4,7 @@
 #   KERNEL=count N_PER_WORKER=1e9 RANKS="1 2 4 8" jobs/mpirun/weak.sh
 #
 # Parameters: KERNEL=primes N_PER_WORKER=2.5e8 RESULTS=results/weak.csv REPEAT=3 WARMUP=1 THREADS=1
-#             RANKS (default powers of two up to nproc / THREADS)  MPIRUN=mpirun MPIRUN_ARGS MPIRUN_BIND
+#             RANKS (default powers of two up to nproc / THREADS)  MPIRUN (default: the launcher of the build) MPIRUN_ARGS MPIRUN_BIND
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../local/lib.sh
 . "$(dirname "$0")/../local/lib.sh"
@@ -15,8 +15,8 @@ per_worker=$(pk_int "${N_PER_WORKER:-2.5e8}")
 echo "mpirun weak: $KERNEL N=$per_worker per worker, ranks {$RANKS} x $THREADS threads -> $RESULTS"
 for p in $RANKS; do
     pk_mpirun_binding "$p" "$THREADS" "$cpus"
-    run "$MPIRUN" -np "$p" "${pk_bind[@]}" "${mpirun_extra[@]}" -x OMP_NUM_THREADS="$THREADS" \
-        -x OMP_PLACES=cores -x OMP_PROC_BIND=close \
+    run "${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}" \
+        env OMP_NUM_THREADS="$THREADS" OMP_PLACES=cores OMP_PROC_BIND=close \
         "$PARKIT" "$KERNEL" "$((per_worker * p * THREADS))" --mode hybrid --threads "$THREADS" \
         --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"
 done

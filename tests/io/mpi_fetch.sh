@@ -6,9 +6,12 @@
 set -u
 PARKIT=$1
 SERVER=$2
-MPIRUN=${3:-mpirun}
-command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# the launcher and its flavour's flags: Open MPI, MPICH's Hydra or srun (jobs/lib-mpi.sh)
+# shellcheck source=jobs/lib-mpi.sh
+. "$(dirname "$0")/../../jobs/lib-mpi.sh"
+pk_mpi_launcher "${3:-}" || { echo "SKIP: no MPI launcher (above)"; exit 77; }
+pk_mpi_opts quiet unbound
+export OMPI_MCA_rmaps_base_oversubscribe=1
 # shellcheck source=tests/io/server.sh
 . "$(dirname "$0")/server.sh"
 start_server "$SERVER" 120 mpi
@@ -22,7 +25,7 @@ mpi() {
     local np=$1
     shift
     : >"$W/codes"
-    timeout 60 "$MPIRUN" -q --oversubscribe --bind-to none -np "$np" \
+    timeout 60 "${PK_MPIEXEC[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$np" \
         bash -c '"$0" fetch "$@"; echo $? >>"'"$W/codes"'"' "$PARKIT" "$@" >"$W/out" 2>"$W/err"
 }
 every_rank_exits() { [ "$(wc -l <"$W/codes")" -eq "$1" ] && ! grep -qx 0 "$W/codes"; }

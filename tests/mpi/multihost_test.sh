@@ -19,6 +19,13 @@ export OMPI_MCA_mca_base_component_disable_dlclose=1
 [ -n "${LSAN_OPTIONS:-}" ] && export LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
 
 command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
+# shellcheck source=jobs/lib-mpi.sh
+. "$HERE/../../jobs/lib-mpi.sh"
+pk_mpi_launcher "$MPIRUN"
+[ "$PK_MPI_FLAVOUR" = openmpi ] || {
+    echo "SKIP: the hosts are reached through Open MPI's rsh agent (--mca plm_rsh_agent); $MPIRUN is $PK_MPI_FLAVOUR, not Open MPI"
+    exit 77
+}
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "SKIP: needs ip (iproute2) and unshare"; exit 77; }
 
 down() {

@@ -8,36 +8,32 @@
 #          infinities and NaNs included.
 #          A file that shrinks during the read (a test-only LD_PRELOAD library truncates it at
 #          each rank's first positional read) is caught the same way.
-# usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]
+# usage: sum_mpi.sh PARKIT GROUP [MPIEXEC [SHRINK_PRELOAD]]
 set -uo pipefail
 # the rank x thread matrix: whole, or a corner of it under the sanitizers (tests/run.sh)
 if [ "${PK_TEST_MATRIX:-}" = sanitized ]; then PS="1 3"; TS="2"; else PS="1 2 3"; TS="1 2"; fi
-PARKIT=${1:?usage: sum_mpi.sh PARKIT GROUP [MPIRUN [SHRINK_PRELOAD]]}
+PARKIT=${1:?usage: sum_mpi.sh PARKIT GROUP [MPIEXEC [SHRINK_PRELOAD]]}
 GROUP=${2:?group}
-MPIRUN=${3:-mpirun}
 SHRINK=${4:-}
-command -v "$MPIRUN" >/dev/null || { echo "SKIP: $MPIRUN not found"; exit 77; }
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
-mpi_test_env
+mpi_test_env "${3:-}"   # mpi, $NP: the launcher and its flags, whichever MPI this is
 PARKIT=$(cd "$(dirname "$PARKIT")" && pwd)/$(basename "$PARKIT")
 
 # Each rank runs parkit through this wrapper, which records the rank's own exit code.
-cat >"$TMP/rank.sh" <<'EOF'
-#!/bin/sh
+mpi_rank_script "$TMP/rank.sh" <<'EOF'
 # rank.sh DIR parkit-args...: run parkit, stdout to DIR/out.RANK, exit code to DIR/rc.RANK
 d=$1; shift
-"$@" >"$d/out.$OMPI_COMM_WORLD_RANK"
-echo $? >"$d/rc.$OMPI_COMM_WORLD_RANK"
+"$@" >"$d/out.$rank"
+echo $? >"$d/rc.$rank"
 EOF
-chmod +x "$TMP/rank.sh"
 
 # expect_all_fail NAME NRANKS PATTERN mpirun-args... : every rank exits 1, exactly one parkit
 # line on stderr matching PATTERN, no report on stdout
 expect_all_fail() {
     local name=$1 np=$2 pat=$3; shift 3
     rm -rf "$TMP/r" && mkdir "$TMP/r"
-    "$MPIRUN" -q --oversubscribe --bind-to none "$@" 2>"$TMP/err" >/dev/null
+    mpi "$@" 2>"$TMP/err" >/dev/null
     local lines rcs outs
     lines=$(grep -c '^parkit:' "$TMP/err")
     rcs=$(cat "$TMP"/r/rc.* 2>/dev/null | sort | uniq -c | tr -s ' ')
@@ -57,8 +53,8 @@ group_files() {
             # the last rank starts in b/, the others in a/: same relative path, another file
             expect_all_fail "$dt: rank $((np - 1)) sees another size, -np $np" "$np" \
                 "x.$dt: ranks see different files at this path: [0-9]+ bytes on rank 0, [0-9]+ bytes on rank $((np - 1))" \
-                -np $((np - 1)) --wdir "$TMP/a" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt" : \
-                -np 1 --wdir "$TMP/b" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt"
+                "$NP" $((np - 1)) env -C "$TMP/a" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt" : \
+                "$NP" 1 env -C "$TMP/b" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "x.$dt"
         done
         # a file holding less than its size says: MPI-IO's short read is caught on the rank
         # that read past the end (its count checked), and reported once
@@ -67,7 +63,7 @@ group_files() {
             for np in 2 3; do
                 expect_all_fail "$dt: sysfs short read, -np $np" "$np" \
                     "$sys: short read: (data ends|no data) at byte offset [0-9]+, expected bytes up to [0-9]+" \
-                    -np "$np" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$sys"
+                    "$NP" "$np" "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$sys"
             done
         else
             echo "note: $sys not as expected here; short-read case not run"
@@ -78,7 +74,7 @@ group_files() {
                 perl -e 'print pack("q<*", 1..200000)' >"$TMP/shrinks"
                 expect_all_fail "$dt: file shrinks during the read, -np $np" "$np" \
                     "shrinks: (short read|size changed while being read)" \
-                    -np "$np" -x LD_PRELOAD="$SHRINK" -x PK_TEST_SHRINK_PATH="$TMP/shrinks" -x PK_TEST_SHRINK_TO=640000 \
+                    "$NP" "$np" env LD_PRELOAD="$SHRINK" PK_TEST_SHRINK_PATH="$TMP/shrinks" PK_TEST_SHRINK_TO=640000 \
                     "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" --file "$TMP/shrinks"
             done
         else
@@ -86,7 +82,7 @@ group_files() {
         fi
         # a file of unknown size (procfs) is refused everywhere with exit 2
         rm -rf "$TMP/r" && mkdir "$TMP/r"
-        "$MPIRUN" -q --oversubscribe --bind-to none -np 2 "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" \
+        mpi "$NP" 2 "$TMP/rank.sh" "$TMP/r" "$PARKIT" sum --dtype "$dt" \
             --file /proc/self/status 2>"$TMP/err" >/dev/null
         [ "$(cat "$TMP"/r/rc.* | sort -u)" = 2 ] && [ "$(grep -c '^parkit:' "$TMP/err")" = 1 ] &&
             grep -q "reports 0 bytes" "$TMP/err" && ok || bad "$dt: procfs under MPI: $(cat "$TMP"/r/rc.*) $(cat "$TMP/err")"
@@ -100,8 +96,8 @@ group_files() {
     perl -e 'print pack("d<*", map { 0 } 1..100000)' >"$TMP/b/y.f64"
     for dt in i64 f64; do
         for np in 2 3; do
-            out=$("$MPIRUN" -q --oversubscribe --bind-to none -np $((np - 1)) --wdir "$TMP/c" "$PARKIT" sum --dtype "$dt" --file "y.$dt" --format json : \
-                  -np 1 --wdir "$TMP/b" "$PARKIT" sum --dtype "$dt" --file "y.$dt" --format json 2>/dev/null)
+            out=$(mpi "$NP" $((np - 1)) env -C "$TMP/c" "$PARKIT" sum --dtype "$dt" --file "y.$dt" --format json : \
+                  "$NP" 1 env -C "$TMP/b" "$PARKIT" sum --dtype "$dt" --file "y.$dt" --format json 2>/dev/null)
             rc=$?
             # either caught (not verified, with the note), or MPI-IO's aggregators read rank 0's
             # file for everyone and the answer is that file's, rightly verified: never a wrong
@@ -112,7 +108,7 @@ group_files() {
         done
     done
     # the same file everywhere still works, and is right
-    out=$("$MPIRUN" -q --oversubscribe --bind-to none -np 3 --wdir "$TMP/a" "$PARKIT" sum --file x.i64 --format csv)
+    out=$(mpi "$NP" 3 env -C "$TMP/a" "$PARKIT" sum --file x.i64 --format csv)
     [ "$(tail -1 <<<"$out" | cut -d, -f7,8)" = "5000050000,true" ] && ok || bad "same file -np 3: $out"
 }
 
@@ -142,7 +138,7 @@ open(sys.argv[1] + "/spread.want", "w").write("%.17g" % math.fsum(v))   # correc
         want=$2
         for P in $PS; do
             for T in $TS; do
-                out=$("$MPIRUN" -q --oversubscribe --bind-to none -np "$P" "$PARKIT" sum --dtype f64 \
+                out=$(mpi "$NP" "$P" "$PARKIT" sum --dtype f64 \
                       --file "$TMP/$1.f64" --threads "$T" --format csv 2>"$TMP/err")
                 rc=$?
                 row=$(tail -1 <<<"$out")

@@ -1,6 +1,7 @@
 #!/bin/bash
 # bash -n and shellcheck over the campaign and benchmark scripts (jobs/), the results scripts,
-# the bash completion (doc/parkit.bash), and the CLI, MPI, Slurm and install test scripts.
+# the bash completion (doc/parkit.bash), and the test scripts (tests/*.sh: run, ci-*, lib; CLI,
+# MPI, Slurm, unit, install, libparkit).
 #   lint_jobs.sh SOURCE_DIR      (exit 77 when shellcheck is missing: bash -n still ran)
 set -euo pipefail
 SRC=${1:?usage: $0 SOURCE_DIR}
