@@ -21,6 +21,7 @@ set(PK_JOBS ${PROJECT_SOURCE_DIR}/jobs)
 install(PROGRAMS ${PK_JOBS}/local/omp-sweep.sh ${PK_JOBS}/local/sweep.sh ${PK_JOBS}/local/weak.sh
         DESTINATION ${PK_SHARE}/jobs/local)
 install(FILES ${PK_JOBS}/local/lib.sh DESTINATION ${PK_SHARE}/jobs/local)
+install(FILES ${PK_JOBS}/lib-mpi.sh DESTINATION ${PK_SHARE}/jobs)   # the launcher's flags
 install(PROGRAMS ${PK_JOBS}/mpirun/strong.sh ${PK_JOBS}/mpirun/weak.sh ${PK_JOBS}/mpirun/hybrid.sh
         DESTINATION ${PK_SHARE}/jobs/mpirun)
 file(GLOB PK_SBATCH CONFIGURE_DEPENDS ${PK_JOBS}/slurm/*.sbatch)

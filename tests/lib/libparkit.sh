@@ -17,12 +17,12 @@ MPIRUN=${4:-mpirun}
 MPICC=${5:-mpicc}
 # shellcheck source=tests/lib.sh
 . "$SRC/tests/lib.sh"
-mpi_test_env
+# the launcher and its flavour's flags (tests/lib.sh, jobs/lib-mpi.sh): "${MPI[@]}" "$NP" 3 prog
 have_mpi=0
-"$PARKIT" --version | grep -q '^  MPI  *not built' || { command -v "$MPIRUN" >/dev/null && have_mpi=1; }
-# the launcher as a command (timeout runs it): Hydra (MPICH) oversubscribes by itself
-MPI=("$MPIRUN" --oversubscribe)
-if "$MPIRUN" --version 2>&1 | grep -qiE 'mpich|hydra'; then MPI=("$MPIRUN"); fi
+if ! "$PARKIT" --version | grep -q '^  MPI  *not built' && command -v "$MPIRUN" >/dev/null; then
+    mpi_test_env "$MPIRUN"
+    have_mpi=1
+fi
 
 P=$TMP/prefix
 cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; bad "cmake --install failed"; summary; exit; }
@@ -62,11 +62,11 @@ for e in "${examples[@]}"; do
     if [ "$have_mpi" = 1 ]; then
         for np in 1 2 3 4; do
             for t in 1 2; do
-                got=$(answer "${MPI[@]}" -np "$np" "$TMP/cm-$dir/$name" "$n" --threads "$t")
+                got=$(answer "${MPI[@]}" "$NP" "$np" "$TMP/cm-$dir/$name" "$n" --threads "$t")
                 [ "$got" = "$want|hybrid" ] && ok || bad "$name -np $np --threads $t: $got, want $want $(head -c 300 "$TMP/err")"
             done
         done
-        got=$(answer "${MPI[@]}" -np 3 "$PARKIT" run "$TMP/cm-$dir/lib$name.so" "$n" --threads 2)
+        got=$(answer "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/cm-$dir/lib$name.so" "$n" --threads 2)
         [ "$got" = "$want|hybrid" ] && ok || bad "mpirun -np 3 parkit run lib$name.so: $got $(head -c 300 "$TMP/err")"
     fi
 done
@@ -124,15 +124,15 @@ run "$PARKIT" run "$TMP/good.so" 12345 --format csv
 [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 76193340 ] && ok || bad "the correct fixture: $OUT $ERR"
 if [ "$have_mpi" = 1 ]; then
     # under MPI: one message, every rank exits, never a hang (timeout 60 s)
-    expect 2 '^parkit: run: .*BAD_ABI.so: it was built for a newer parkit' "${MPI[@]}" -np 3 "$PARKIT" run "$TMP/BAD_ABI.so"
-    expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" -np 3 "$PARKIT" run "$TMP/BAD_STATUS.so"
-    run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" -np 3 "$PARKIT" run "$TMP/BAD_CRASH.so"
+    expect 2 '^parkit: run: .*BAD_ABI.so: it was built for a newer parkit' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_ABI.so"
+    expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS.so"
+    run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH.so"
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
         ok || bad "a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
     # a program that initialised MPI itself
     if command -v "$MPICC" >/dev/null && "$MPICC" -O1 -I "$P/include" -o "$TMP/own_mpi" "$SRC/tests/lib/own_mpi.c" \
             -L "$P/lib" -Wl,-rpath,"$P/lib" -lparkit 2>"$TMP/cc.log"; then
-        run timeout 60 "${MPI[@]}" -np 3 "$TMP/own_mpi"
+        run timeout 60 "${MPI[@]}" "$NP" 3 "$TMP/own_mpi"
         [ "$RC" = 0 ] && grep -q '^ok ranks=3/3 sum=49999995000000 ok$' <<<"$OUT" && ok || bad "own MPI_Init: rc=$RC $OUT $ERR"
     else
         bad "cannot build tests/lib/own_mpi.c with $MPICC: $(head -c 300 "$TMP/cc.log")"
