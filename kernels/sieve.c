@@ -141,8 +141,10 @@ static pk_status presieve_init(presieve_t *ps)
 }
 
 /* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
- * 64-byte blocks and may write up to 63 bytes past len (the caller's buffer has room). */
-PK_HOT static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
+ * 64-byte blocks and may write up to 63 bytes past len (the caller's buffer has room).
+ * Not PK_HOT, nor is pk_sieve_next: their x86-64-v3 (and -march=native) code sieved 1e10 about
+ * 30% slower than the baseline code on the Zen 5 VM (results/ab/dispatch-vs-baseline.md). */
+static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
 {
     const uint8_t *b[NPAT];
     for (int g = 0; g < NPAT; g++) b[g] = ps->buf[g] + s0 % ps->period[g];
@@ -396,7 +398,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 
 /* Sieve the next segment into st->seg (bytes [s0, s0 + len)); 0 when there is none.
  * Bits outside [a, b] are cleared, and so are the bytes from len up to a multiple of 8. */
-PK_HOT int pk_sieve_next(pk_sieve *st)
+int pk_sieve_next(pk_sieve *st)
 {
     if (st->segno > st->lastseg) return 0;
     st->s0 = st->B0 + (st->segno << SEG_LOG);
