@@ -7,7 +7,7 @@ set -euo pipefail
 SRC=${1:?usage: $0 SOURCE_DIR}
 mapfile -t scripts < <(cd "$SRC" && ls jobs/slurm/*.sbatch jobs/mpirun/*.sh jobs/local/*.sh \
     jobs/*.sh results/plot.sh results/scaling/*.sh tests/slurm/*.sh tests/*.sh tests/cli/*.sh \
-    tests/mpi/*.sh tests/unit/*.sh tests/install/*.sh tests/lib/*.sh doc/parkit.bash 2>/dev/null)
+    tests/mpi/*.sh tests/unit/*.sh tests/install/*.sh tests/lib/*.sh tests/demo/*.sh doc/parkit.bash 2>/dev/null)
 [ "${#scripts[@]}" -gt 0 ] || { echo "lint_jobs: no scripts found under $SRC" >&2; exit 1; }
 status=0
 for s in "${scripts[@]}"; do
