@@ -4,8 +4,10 @@
  * times -- for the x86-64 baseline and for levels v2 (POPCNT, SSE4.2), v3 (AVX2, BMI2) and v4
  * (AVX-512) -- and the loader picks the best one this CPU runs (GNU ifunc), once, at start.
  * A -march=native build and other architectures compile each function
- * once.  Mark the outermost function of a hot loop: static helpers it calls are inlined into
- * each variant, while an out-of-line call runs the baseline code. */
+ * once.  Mark the function of a hot loop itself (a call out of a variant to an unmarked
+ * function runs the baseline code), and only static functions: clang 14 gives an external
+ * cloned function no symbol of its plain name, so other files could not link to it.  Measure
+ * before marking: the sieve's segment loop ran slower as x86-64-v3 code (sieve.c). */
 #ifndef PK_ISA_H
 #define PK_ISA_H
 

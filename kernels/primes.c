@@ -304,7 +304,7 @@ const pk_kernel pk_primes_kernel = {
 
 /* ---- enumeration ---------------------------------------------------------------------------- */
 
-PK_HOT int pk_primes_foreach(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_cb cb, void *arg)
+int pk_primes_foreach(const pk_primes_ctx *ctx, uint64_t a, uint64_t b, pk_primes_cb cb, void *arg)
 {
     if (!ctx || !cb) return -1;
     if (a > b) return 0;

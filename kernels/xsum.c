@@ -322,7 +322,7 @@ PK_HOT static uint64_t max_abs_bits(const double *a, size_t n)
     return m;
 }
 
-PK_HOT void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
+PK_HOT static void add_array(pk_xsum *x, const double *a, size_t n)
 {
     size_t done = 0;
     int p1 = 0, have_scale = 0, two = 0, spread = 0;
@@ -372,4 +372,10 @@ PK_HOT void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
     }
     for (; done < n; done++)
         pk_xsum_add(x, a[done]);
+}
+
+/* the cloned function is static (pk_isa.h) */
+void pk_xsum_add_array(pk_xsum *x, const double *a, size_t n)
+{
+    add_array(x, a, n);
 }
