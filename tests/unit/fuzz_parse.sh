@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/corpus" "$T/artifacts"
 echo "== parsers: libFuzzer for ${FUZZ_SECONDS}s"
 if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
-        -I "$SRC/drivers" -I "$SRC/drivers/exec" -I "$SRC/kernels" "$SRC/tests/unit/fuzz_parse.c" "$SRC/drivers/parse.c" \
+        -I "$SRC/drivers" -I "$SRC/drivers/exec" -I "$SRC/kernels" -I "$SRC/include" "$SRC/tests/unit/fuzz_parse.c" "$SRC/drivers/parse.c" \
         "$SRC/drivers/messages.c" "$SRC/drivers/exec/mpi_env.c" -o "$T/fuzz_parse" &&
     "$T/fuzz_parse" -max_total_time="$FUZZ_SECONDS" -max_len=256 -timeout=10 \
         -artifact_prefix="$T/artifacts/" -print_final_stats=1 \
