@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "command.h"
 #include "mpi_env.h"
@@ -183,8 +184,11 @@ static int run_run(const pk_cli *cli, void *opts, int argc, char **argv)
     char why[PK_MSG_MAX] = "";
     void *so = NULL;
     const parkit_problem *p = NULL;
+    struct stat sb;
     if (access(path, R_OK) != 0) {
         snprintf(why, sizeof why, "cannot read it: %s", strerror(errno));
+    } else if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(why, sizeof why, "not a regular file");
     } else if (!(so = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
         snprintf(why, sizeof why, "cannot load it: %s", dlerror());
     } else {

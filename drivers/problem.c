@@ -32,6 +32,8 @@ const char *pk_problem_check(const parkit_problem *p)
         return "its kernel's partial_size is 0 or above 1 MiB (a partial that grows owns its memory)";
     if ((k->pack || k->unpack || k->pack_size) && !(k->pack && k->unpack && k->pack_size))
         return "its kernel has some but not all of pack_size, pack and unpack";
+    if ((k->flags & PARKIT_KERNEL_ORDERED) && k->pack)
+        return "its kernel is ORDERED and has pack/unpack: ORDERED partials must be plain bytes";
     if (!p->setup || !p->describe || !p->verify)
         return "it lacks setup, describe or verify";
     return NULL;
@@ -136,6 +138,8 @@ PARKIT_API int parkit_main(const parkit_problem *problem, int argc, char **argv)
     if (bad)
         return pk_usage_error("parkit_main: the problem %s: %s", problem && problem->name ? problem->name : "",
                               bad);
+    if (argc < 1 || !argv || !argv[0])
+        return pk_usage_error("parkit_main: argc must be at least 1, with argv[0] the program's name");
     main_problem = problem;
     const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
     prog = prog ? prog + 1 : argc > 0 && argv[0] ? argv[0] : problem->name;
@@ -184,12 +188,16 @@ PARKIT_API parkit_status parkit_run(const parkit_kernel *k, const void *ctx, uin
 
 PARKIT_API int parkit_rank(void)
 {
-    return pk_mpi_active() ? pk_mpi_rank() : 0;
+    int r, n;
+    pk_mpi_world(&r, &n);
+    return r;
 }
 
 PARKIT_API int parkit_ranks(void)
 {
-    return pk_mpi_active() ? pk_mpi_size() : 1;
+    int r, n;
+    pk_mpi_world(&r, &n);
+    return n;
 }
 
 PARKIT_API const char *parkit_version(void)

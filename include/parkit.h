@@ -86,7 +86,9 @@ typedef struct parkit_kernel {
     double (*cost)(const void *ctx, uint64_t lo, uint64_t hi);
     /* Optional, for partials that own memory or vary in size: serialise for MPI.  NULL means
      * the partial travels as partial_size plain bytes.  unpack gets a partial set to the
-     * identity and the bytes pack wrote (len = pack_size). */
+     * identity and the bytes pack wrote (len = pack_size).  Not with PARKIT_KERNEL_ORDERED:
+     * ORDERED partials must be plain bytes (refused: parkit_main / parkit run exit 2,
+     * parkit_run under MPI returns PARKIT_EINVAL). */
     size_t (*pack_size)(const void *ctx, const void *partial);
     void (*pack)(const void *ctx, const void *partial, void *buf);
     parkit_status (*unpack)(const void *ctx, void *partial, const void *buf, size_t len);
@@ -124,7 +126,9 @@ typedef struct parkit_problem {
 
 /* The whole parkit command line for one problem:  PROGRAM [N] [options], with the options and
  * output formats of the built-in kernels (PROGRAM --help lists them).  Initialises MPI when
- * the program runs under a launcher (mpirun, srun) and has not initialised it itself.
+ * the program runs under a launcher (mpirun, srun) and has not initialised it itself, and
+ * then finalises it before returning: call it once, as the program's last use of MPI (a
+ * program that calls MPI_Init itself keeps MPI, and finalises it itself).  argc >= 1.
  * Returns the exit code: 0 verified, 1 failed or not verified, 2 bad usage.  Prints. */
 PARKIT_API int parkit_main(const parkit_problem *problem, int argc, char **argv);
 
@@ -165,7 +169,8 @@ typedef struct parkit_stats {
 PARKIT_API parkit_status parkit_run(const parkit_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
                                     const parkit_exec *exec, void *result, parkit_stats *stats);
 
-/* This process's MPI rank and the number of ranks (0 and 1 without MPI). */
+/* This process's rank in MPI_COMM_WORLD and the number of ranks, whoever initialised MPI (0
+ * and 1 when MPI is not initialised or already finalised). */
 PARKIT_API int parkit_rank(void);
 PARKIT_API int parkit_ranks(void);
 

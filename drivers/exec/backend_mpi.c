@@ -23,27 +23,41 @@ static void *comm_alloc(size_t n, const char *what)
     return p;
 }
 
-/* MPI user operations carry no context: the kernel being reduced, set around MPI_Reduce. */
+/* MPI user operations carry no context: the kernel being reduced, set around MPI_Reduce, a
+ * scratch partial, and the first failing merge's status (reported, never dropped). */
 static const pk_kernel *op_kernel;
 static const void *op_ctx;
+static unsigned char *op_tmp;
+static pk_status op_status;
 
 static void merge_op(void *in, void *inout, int *len, MPI_Datatype *dt)
 {
     (void)dt;
     size_t ps = op_kernel->partial_size;
-    unsigned char tmp[256];
     for (int i = 0; i < *len; i++) {
         unsigned char *a = (unsigned char *)in + (size_t)i * ps, *b = (unsigned char *)inout + (size_t)i * ps;
-        memcpy(tmp, a, ps);   /* in covers the earlier ranks: result = in (+) inout */
-        op_kernel->merge(op_ctx, tmp, b);
-        memcpy(b, tmp, ps);
+        memcpy(op_tmp, a, ps);   /* in covers the earlier ranks: result = in (+) inout */
+        pk_status s = op_kernel->merge(op_ctx, op_tmp, b);
+        if (s != PK_OK && op_status == PK_OK)
+            op_status = s;
+        memcpy(b, op_tmp, ps);
     }
 }
 
 static pk_status reduce_plain(const pk_kernel *k, const void *ctx, void *partial, int rank)
 {
-    if (k->partial_size > 256)
+    if (k->partial_size > INT_MAX)
         return PK_EINVAL;
+    unsigned char *out = malloc(k->partial_size);
+    op_tmp = malloc(k->partial_size);
+    int ok = out && op_tmp, all = 0;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);   /* every rank reduces, or none */
+    if (!all) {
+        free(out);
+        free(op_tmp);
+        op_tmp = NULL;
+        return PK_ENOMEM;
+    }
     MPI_Datatype t;
     MPI_Op op;
     MPI_Type_contiguous((int)k->partial_size, MPI_BYTE, &t);
@@ -51,13 +65,16 @@ static pk_status reduce_plain(const pk_kernel *k, const void *ctx, void *partial
     MPI_Op_create(merge_op, 0 /* not commutative: keep rank order */, &op);
     op_kernel = k;
     op_ctx = ctx;
-    unsigned char out[256];
+    op_status = PK_OK;
     int rc = MPI_Reduce(partial, out, 1, t, op, 0, MPI_COMM_WORLD);
     if (rank == 0 && rc == MPI_SUCCESS)
         memcpy(partial, out, k->partial_size);
     MPI_Op_free(&op);
     MPI_Type_free(&t);
-    return rc == MPI_SUCCESS ? PK_OK : PK_EIO;
+    free(out);
+    free(op_tmp);
+    op_tmp = NULL;
+    return rc != MPI_SUCCESS ? PK_EIO : op_status;   /* the caller's agreement fails every rank */
 }
 
 static int send_bytes(const void *buf, size_t len, int to)
@@ -142,6 +159,8 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
     double t0 = MPI_Wtime();
     pk_status err = PK_OK;
     double compute = 0, merge = 0;
+    if ((k->flags & PK_KERNEL_ORDERED) && k->pack)
+        return PK_EINVAL;   /* not supported: ORDERED partials travel as plain bytes (parkit.h) */
     if (k->flags & PK_KERNEL_ORDERED) {
         pk_pieces pc;
         pk_pieces_plan(&pc, k, ctx, a, b, local.threads);

@@ -57,6 +57,20 @@ void pk_mpi_finalize(void)
 }
 
 int pk_mpi_rank(void) { return active ? rank : pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
+
+int pk_mpi_world(int *r, int *n)
+{
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    if (!init || fin) {
+        *r = 0, *n = 1;
+        return 0;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, r);
+    MPI_Comm_size(MPI_COMM_WORLD, n);
+    return 1;
+}
 int pk_mpi_size(void) { return size; }
 
 const char *pk_mpi_library(void)
@@ -181,6 +195,11 @@ void pk_mpi_finalize(void) {}
 int pk_mpi_rank(void) { return pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
 int pk_mpi_size(void) { return 1; }
 const char *pk_mpi_library(void) { return "none"; }
+int pk_mpi_world(int *r, int *n)
+{
+    *r = 0, *n = 1;
+    return 0;
+}
 void pk_mpi_barrier(void) {}
 int pk_mpi_failure_agreed(void) { return 0; }
 void pk_mpi_minmax_int(int v, int *min, int *max) { *min = *max = v; }

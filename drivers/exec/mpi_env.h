@@ -11,6 +11,9 @@ void pk_mpi_finalize(void);
 int pk_mpi_rank(void);                     /* before MPI_Init: the launcher's rank (environment) */
 int pk_mpi_size(void);
 const char *pk_mpi_library(void);          /* "Open MPI v4.1.4, ..." or "none" */
+/* MPI_COMM_WORLD's rank and size when MPI is initialised (by parkit or the program) and not
+ * finalised: 1; else 0 with rank 0 of 1. */
+int pk_mpi_world(int *rank, int *size);
 int pk_mpi_built(void);                    /* 1 when this build has the MPI backend */
 void pk_mpi_barrier(void);
 /* A failure inside a phase where other ranks may be waiting on this one (a collective, a

@@ -1,4 +1,5 @@
 /* Pieces and the one fixed merge tree, shared by every backend (pieces.h). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pieces.h"
@@ -63,6 +64,10 @@ void *pk_piece_partial(const pk_pieces *pc, size_t i)
 
 pk_status pk_pieces_alloc(pk_pieces *pc, const pk_kernel *k, const void *ctx)
 {
+    if (pc->psize && pc->n > SIZE_MAX / pc->psize) {   /* (2^61 pieces of 8 bytes) */
+        pc->parts = NULL;
+        return PK_ENOMEM;
+    }
     pc->parts = malloc(pc->n * pc->psize);
     if (!pc->parts)
         return PK_ENOMEM;

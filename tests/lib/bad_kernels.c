@@ -3,6 +3,7 @@
  *   BAD_STATUS    run() returns an error             BAD_OVERRUN run() writes past partial_size
  *   BAD_CRASH     run() dereferences NULL (rank 1 only under MPI: PARKIT_CRASH_RANK)
  *   BAD_GRAIN     grain() returns 0                   BAD_WRONG   run() adds one too many
+ *   BAD_MERGE     merge() returns an error            BAD_ORDERED_PACK  ORDERED with pack/unpack
  *   (none)        a correct kernel: the sum of 0..N-1 */
 #include <stdlib.h>
 #include <stdio.h>
@@ -52,10 +53,29 @@ static parkit_status merge(const void *ctx, void *acc, const void *later)
 {
     (void)ctx;
     *(uint64_t *)acc += *(const uint64_t *)later;
+#ifdef BAD_MERGE
+    return PARKIT_ERANGE;
+#else
+    return PARKIT_OK;
+#endif
+}
+#ifdef BAD_ORDERED_PACK
+static size_t pack_size(const void *ctx, const void *p) { (void)ctx, (void)p; return 8; }
+static void pack(const void *ctx, const void *p, void *buf) { (void)ctx; memcpy(buf, p, 8); }
+static parkit_status unpack(const void *ctx, void *p, const void *buf, size_t len)
+{
+    (void)ctx, (void)len;
+    memcpy(p, buf, 8);
     return PARKIT_OK;
 }
+#endif
 static const parkit_kernel kernel = {.name = "sumi", .partial_size = sizeof(uint64_t), .grain = grain,
-                                     .identity = identity, .run = run, .merge = merge};
+                                     .identity = identity, .run = run, .merge = merge,
+#ifdef BAD_ORDERED_PACK
+                                     .flags = PARKIT_KERNEL_ORDERED, .pack_size = pack_size, .pack = pack,
+                                     .unpack = unpack,
+#endif
+};
 typedef struct { uint64_t n; } state;
 static parkit_status setup(void *s, uint64_t n, const void **ctx, uint64_t *lo, uint64_t *hi, const char **why)
 {

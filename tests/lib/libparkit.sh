@@ -104,7 +104,7 @@ expect() {   # expect CODE PATTERN CMD...: exit CODE, exactly one parkit line on
     if [ "$RC" = "$code" ] && [ "$(grep -c '^parkit' <<<"$ERR")" = 1 ] && grep -qE "$pat" <<<"$ERR"; then ok
     else bad "$*: rc=$RC (want $code), stderr: $(head -c 400 <<<"$ERR")"; fi
 }
-for v in BAD_NO_ENTRY BAD_ABI BAD_STATUS BAD_OVERRUN BAD_CRASH BAD_GRAIN BAD_WRONG; do cc_bad "$v" || bad "cannot build $v"; done
+for v in BAD_NO_ENTRY BAD_ABI BAD_STATUS BAD_OVERRUN BAD_CRASH BAD_GRAIN BAD_WRONG BAD_MERGE BAD_ORDERED_PACK; do cc_bad "$v" || bad "cannot build $v"; done
 cc -O1 -fPIC -shared -I "$SRC/include" -o "$TMP/good.so" "$SRC/tests/lib/bad_kernels.c"
 expect 2 '^parkit: run: .*nothere.so: cannot read it' "$PARKIT" run "$TMP/nothere.so"
 printf 'not an ELF file\n' >"$TMP/text.so"
@@ -115,6 +115,10 @@ expect 1 '^parkit: sumi: result out of range$' "$PARKIT" run "$TMP/BAD_STATUS.so
 expect 1 '^parkit: sumi: the kernel broke its contract: a partial was written past its partial_size' \
     "$PARKIT" run "$TMP/BAD_OVERRUN.so"
 expect 1 '^parkit: sumi: the kernel broke its contract: grain\(\) returned 0' "$PARKIT" run "$TMP/BAD_GRAIN.so"
+expect 1 '^parkit: sumi: result out of range$' "$PARKIT" run "$TMP/BAD_MERGE.so" --threads 2
+expect 2 '^parkit: run: .*BAD_ORDERED_PACK.so: its kernel is ORDERED and has pack/unpack' "$PARKIT" run "$TMP/BAD_ORDERED_PACK.so"
+mkfifo "$TMP/fifo.so"
+expect 2 '^parkit: run: .*fifo.so: not a regular file' "$PARKIT" run "$TMP/fifo.so"
 run "$PARKIT" run "$TMP/BAD_CRASH.so"
 [ "$RC" -gt 128 ] && grep -q '^parkit: run: the loaded kernel sumi crashed: SIGSEGV$' <<<"$ERR" && ok ||
     bad "a crashing kernel: rc=$RC, $ERR"
@@ -126,6 +130,8 @@ if [ "$have_mpi" = 1 ]; then
     # under MPI: one message, every rank exits, never a hang (timeout 60 s)
     expect 2 '^parkit: run: .*BAD_ABI.so: it was built for a newer parkit' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_ABI.so"
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS.so"
+    # a merge that fails between ranks (MPI_Reduce's operation) fails the run: never verified
+    expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/BAD_MERGE.so" --threads 1
     run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH.so"
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
         ok || bad "a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
