@@ -120,22 +120,28 @@ if [ "$io" = 1 ]; then
         echo "+ ${pre[*]} parkit fetch $*" | cut -c1-110 >&2
         "${pre[@]}" "$P" fetch --format json --force --retries 0 -o "$TMP/dl-$name" "$@" >"$TMP/$name.json" 2>>"$TMP/fetch.err" || true
     }
-    t0=$(date +%s%N); fetch seq -- -i "$TMP/list" --engine seq; t1=$(date +%s%N); echo "seq $(secs "$t0" "$t1")" >>"$TMP/io"
-    t0=$(date +%s%N); fetch pool -- -i "$TMP/list" --engine pool -j 64; t1=$(date +%s%N); echo "pool $(secs "$t0" "$t1")" >>"$TMP/io"
-    t0=$(date +%s%N); fetch multi -- -i "$TMP/list" --engine multi -j 256; t1=$(date +%s%N); echo "multi $(secs "$t0" "$t1")" >>"$TMP/io"
-    t0=$(date +%s%N); fetch multi1 taskset -c 0 -- -i "$TMP/list" --engine multi -j 256; t1=$(date +%s%N); echo "multi1 $(secs "$t0" "$t1")" >>"$TMP/io"
+    timed() {   # timed NAME CMD...: run CMD, append "NAME wall-seconds" to $TMP/io
+        local name=$1 t0 t1; shift
+        t0=$(date +%s%N); "$@"; t1=$(date +%s%N)
+        echo "$name $(secs "$t0" "$t1")" >>"$TMP/io"
+    }
+    timed seq fetch seq -- -i "$TMP/list" --engine seq
+    timed pool fetch pool -- -i "$TMP/list" --engine pool -j 64
+    timed multi fetch multi -- -i "$TMP/list" --engine multi -j 256
+    timed multi1 fetch multi1 taskset -c 0 -- -i "$TMP/list" --engine multi -j 256
     # P processes, each the sequential engine on its share of the list (every P-th line)
     for k in $(seq 0 $((NPROC - 1))); do
         awk -v k="$k" -v p="$NPROC" '(NR - 1) % p == k' "$TMP/list" >"$TMP/list$k"
     done
-    pids=()
-    t0=$(date +%s%N)
-    for k in $(seq 0 $((NPROC - 1))); do
-        fetch "proc$k" -- -i "$TMP/list$k" --engine seq &
-        pids+=($!)
-    done
-    wait "${pids[@]}"   # (not the server)
-    t1=$(date +%s%N); echo "procs $(secs "$t0" "$t1")" >>"$TMP/io"
+    processes() {
+        local pids=() k
+        for k in $(seq 0 $((NPROC - 1))); do
+            fetch "proc$k" -- -i "$TMP/list$k" --engine seq &
+            pids+=($!)
+        done
+        wait "${pids[@]}"   # (not the server)
+    }
+    timed procs processes
     jget() { jq -r "$2 // 0" "$TMP/$1.json" 2>/dev/null || echo 0; }
     wall() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/io"; }
     seq_t=$(wall seq)
