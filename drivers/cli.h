@@ -11,6 +11,10 @@ typedef enum { PK_FMT_TEXT = 0, PK_FMT_CSV, PK_FMT_JSON } pk_format;
 typedef struct pk_cli {
     pk_exec exec;
     int repeat, warmup;
+    int repeat_auto;            /* --repeat auto (default): timed runs until budget seconds or
+                                   repeat runs, whichever first */
+    double budget;              /* --budget SECONDS (default 1) */
+    char klass;                 /* --class S|W|A|B|C, or 0 */
     pk_format format;
     const char *results_path;   /* --results FILE: append CSV rows */
     int progress;               /* progress lines on stderr (a terminal, long runs) */
@@ -22,6 +26,15 @@ enum {
     PK_OPT_SCHEDULE = 1u << 0, PK_OPT_REPEAT = 1u << 1, PK_OPT_WARMUP = 1u << 2,
     PK_OPT_PROGRESS = 1u << 3, PK_OPT_RESULTS = 1u << 4,
 };
+
+/* Problem-size classes, as NAS does (classes.c): N of class S|W|A|B|C for a kernel command;
+ * 0, or -1 when the command or the class has none. */
+int pk_class_n(const char *cmd, char klass, uint64_t *n);
+/* " S=1e7 W=1e9 ..." for --help, or NULL when the command has no classes. */
+const char *pk_class_list(const char *cmd);
+/* Defaults of --repeat auto: at most this many timed runs, within this many seconds. */
+#define PK_REPEAT_AUTO_MAX 10
+#define PK_REPEAT_AUTO_BUDGET 1.0
 
 /* One parkit command.  Common options (--threads, --mode, --schedule, --repeat, --warmup,
  * --format, --results) are parsed by the shared parser; `options` adds the command's own

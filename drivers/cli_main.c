@@ -25,7 +25,7 @@ static const char *prog_prefix = "parkit ";
 static const pk_command *const *commands;
 
 enum {
-    OPT_RESULTS = 1000, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_WARMUP, OPT_REPEAT,
+    OPT_RESULTS = 1000, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_WARMUP, OPT_REPEAT, OPT_BUDGET, OPT_CLASS,
 };
 
 static const struct option common_options[] = {
@@ -34,6 +34,8 @@ static const struct option common_options[] = {
     {"schedule", required_argument, NULL, 's'},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"budget", required_argument, NULL, OPT_BUDGET},
+    {"class", required_argument, NULL, OPT_CLASS},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 };
@@ -53,7 +55,10 @@ static const struct help_line {
     {0, "  -m, --mode MODE          serial | omp | mpi | hybrid (default: hybrid under mpirun/srun,\n"
         "                           omp otherwise)\n"},
     {PK_OPT_SCHEDULE, "  -s, --schedule S[,C]     static | dynamic | guided, optional chunk in pieces (default dynamic)\n"},
-    {PK_OPT_REPEAT, "      --repeat R           timed runs (default 1); min / median / max are reported\n"},
+    {PK_OPT_REPEAT, "      --repeat R|auto      timed runs: exactly R, or auto (default): until they add up to\n"
+                    "                           the budget or 10 runs, whichever first; every run's time is\n"
+                    "                           kept, with min / median / max, mean, sd and the median's CI\n"},
+    {PK_OPT_REPEAT, "      --budget SECONDS     the time budget of --repeat auto (default 1)\n"},
     {PK_OPT_WARMUP, "      --warmup W           untimed runs first (default 0)\n"},
     {PK_OPT_PROGRESS, "      --progress, --no-progress   progress on stderr (default: when stderr is a terminal)\n"},
 }, output_help[] = {
@@ -75,7 +80,7 @@ static unsigned option_bit(int val)
 {
     switch (val) {
     case 's': return PK_OPT_SCHEDULE;
-    case OPT_REPEAT: return PK_OPT_REPEAT;
+    case OPT_REPEAT: case OPT_BUDGET: return PK_OPT_REPEAT;
     case OPT_WARMUP: return PK_OPT_WARMUP;
     case OPT_PROGRESS: case OPT_NO_PROGRESS: return PK_OPT_PROGRESS;
     case OPT_RESULTS: return PK_OPT_RESULTS;
@@ -100,6 +105,9 @@ static void command_help(const pk_command *c)
     if (!c->no_common) {
         printf("run options:\n");
         print_help(c, common_help, NELEM(common_help));
+        if (pk_class_list(c->name))
+            printf("      --class S|W|A|B|C    a documented problem size instead of N:%s\n",
+                   pk_class_list(c->name));
         putchar('\n');
     }
     printf("output options:\n");
@@ -297,7 +305,9 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
      * meet is kept until the ranks agree (below, or main's last agreement), then printed once. */
     if (pk_mpi_active() && pk_mpi_size() > 1)
         pk_msg_defer();
-    pk_cli cli = {.repeat = 1, .warmup = 0, .format = PK_FMT_TEXT, .progress = -1};
+    pk_cli cli = {.repeat = PK_REPEAT_AUTO_MAX, .repeat_auto = 1, .budget = PK_REPEAT_AUTO_BUDGET,
+                  .warmup = 0, .format = PK_FMT_TEXT, .progress = -1};
+    int budget_set = 0;
     cli.exec.sched = PK_SCHED_DYNAMIC;
     pk_mode mode = PK_MODE_AUTO;
     int threads = 0;
@@ -343,8 +353,30 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
             cli.sched_set = 1;
             break;
         case OPT_REPEAT:
+            if (!strcmp(optarg, "auto")) {
+                cli.repeat_auto = 1;
+                cli.repeat = PK_REPEAT_AUTO_MAX;
+                break;
+            }
             rc = pk_parse_count_opt("--repeat", optarg, 1000000, &v);
             cli.repeat = (int)v;
+            cli.repeat_auto = 0;
+            break;
+        case OPT_BUDGET: {
+            char *end;
+            errno = 0;
+            double b = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !(b > 0) || b > 1e6)
+                rc = pk_usage_error("--budget: expected seconds, a number above 0 and at most 1e6, "
+                                    "got \"%s\"", optarg);
+            cli.budget = b;
+            budget_set = 1;
+            break;
+        }
+        case OPT_CLASS:
+            if (strlen(optarg) != 1 || !strchr("SWABC", optarg[0]))
+                rc = pk_usage_error("--class: expected S, W, A, B or C, got \"%s\"", optarg);
+            cli.klass = optarg[0];
             break;
         case OPT_WARMUP: {
             const char *why;
@@ -388,6 +420,30 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
         default:
             rc = cmd->on_option ? cmd->on_option(copts, c, optarg)
                                 : pk_usage_error("%s: unexpected option", cmd->name);
+        }
+    }
+    if (rc == PK_EXIT_OK && budget_set && !cli.repeat_auto)
+        rc = pk_usage_error("%s: --budget applies to --repeat auto, not to a fixed --repeat %d",
+                            cmd->name, cli.repeat);
+    /* --class: the command's documented N instead of a positional one */
+    static char class_n[32];
+    static char *class_argv[3];
+    if (rc == PK_EXIT_OK && cli.klass) {
+        uint64_t n;
+        if (pk_class_n(cmd->name, cli.klass, &n) != 0)
+            rc = pk_usage_error("%s: --class: this command has no problem classes (give its "
+                                "arguments)", cmd->name);
+        else if (optind < argc)
+            rc = pk_usage_error("%s: give N or --class %c, not both (got \"%s\")", cmd->name,
+                                cli.klass, argv[optind]);
+        else {
+            snprintf(class_n, sizeof class_n, "%llu", (unsigned long long)n);
+            class_argv[0] = argv[0];
+            class_argv[1] = class_n;
+            class_argv[2] = NULL;
+            argv = class_argv;
+            argc = 2;
+            optind = 1;
         }
     }
     if (rc != PK_EXIT_OK) {

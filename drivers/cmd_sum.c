@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "command.h"
+#include "machine.h"
 #include "measure.h"
 #include "distribute.h"
 #include "mpi_env.h"
@@ -346,6 +347,30 @@ static void sum_describe(void *vs, const pk_kernel_job *job, const void *result,
         pk_record_extra_str(r, "file", o->file);
     r->rate = r->seconds_median > 0 ? (double)job->n * 8.0 / r->seconds_median / 1e9 : 0;
     r->rate_unit = "GB/s";
+    /* what the bandwidth depends on: huge pages (TLB reach) and the array's size next to the
+     * last-level cache (rank 0's share) */
+    if (st->data && st->mapped) {
+        long long huge = pk_huge_page_bytes(st->data, st->mapped);
+        char hb[32], ab[32];
+        if (huge >= 0) {
+            double frac = (double)huge / (double)st->mapped;
+            pk_record_extra_double(r, "huge_page_fraction", frac);
+            if (st->mapped >= (8u << 20) && frac < 0.5)
+                pk_machine_warn(r->machine, "sum: only %.0f%% of the %s array is in transparent huge "
+                                            "pages (THP mode: see machine.thp): TLB misses lower the "
+                                            "bandwidth", 100 * frac,
+                                pk_bytes_str((double)st->mapped, ab, sizeof ab));
+        }
+        long llc = pk_llc_bytes();
+        if (llc > 0) {
+            pk_record_extra_u64(r, "llc_bytes", (uint64_t)llc);
+            if ((double)st->mapped < 4.0 * (double)llc)
+                pk_machine_warn(r->machine, "sum: the array (%s on rank 0) is smaller than 4x the "
+                                            "last-level cache (%s): this measures the cache, not memory",
+                                pk_bytes_str((double)st->mapped, ab, sizeof ab),
+                                pk_bytes_str((double)llc, hb, sizeof hb));
+        }
+    }
 }
 
 /* Rank 0: the reference (closed form, or an independent reading of the file) must be met

@@ -9,6 +9,7 @@
 #include "command.h"
 #include "primes.h"
 #include "mpi_env.h"
+#include "machine.h"
 
 int pk_agree(int code, const char *fmt, ...)
 {
@@ -163,6 +164,8 @@ int pk_run_kernel_command(const pk_cli *cli, const pk_kernel_phases *ph, void *s
             ph->teardown(state);
         return rc;
     }
+    /* the machine's state at the start of the timed runs (collective; warnings on stderr) */
+    r.machine = pk_machine_probe(cli);
     s = pk_measure(cli, job.kernel, job.ctx, job.lo, job.hi, result, &r);
     if (s == PK_OK && ph->gather)
         s = ph->gather(state, &cli->exec);

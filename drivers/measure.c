@@ -43,23 +43,39 @@ double pk_imbalance(const double *t, int n)
     return sum > 0 ? max / (sum / n) : 1.0;
 }
 
+/* Timed runs: exactly cli->repeat, or with --repeat auto (the default) until their total
+ * reaches cli->budget seconds or cli->repeat runs, whichever first -- every rank agrees on
+ * whether to go on, so the collectives stay matched. */
+static int go_on(const pk_cli *cli, int done, double total)
+{
+    int more = done < cli->repeat && (!cli->repeat_auto || total < cli->budget);
+    if (cli->repeat_auto && cli->exec.nranks > 1) {
+        int mn, mx;
+        pk_mpi_minmax_int(more, &mn, &mx);
+        more = mx;   /* rank 0's clock and the others' differ slightly: go on while any says so */
+    }
+    return more;
+}
+
 pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uint64_t lo,
                      uint64_t hi, void *result, pk_record *r)
 {
-    int runs = cli->warmup + cli->repeat, T = cli->exec.threads;
-    double *secs = calloc((size_t)runs, sizeof *secs);
-    double *comm = calloc((size_t)runs, sizeof *comm);
-    double *threads = calloc((size_t)runs * (size_t)T, sizeof *threads);
+    int maxruns = cli->warmup + cli->repeat, T = cli->exec.threads;
+    double *secs = calloc((size_t)maxruns, sizeof *secs);
+    double *comm = calloc((size_t)maxruns, sizeof *comm);
+    double *threads = calloc((size_t)maxruns * (size_t)T, sizeof *threads);
     int P = cli->exec.nranks;
-    double *ranks = calloc((size_t)runs * (size_t)P, sizeof *ranks);
+    double *ranks = calloc((size_t)maxruns * (size_t)P, sizeof *ranks);
     pk_status err = (secs && comm && threads && ranks) ? PK_OK : PK_ENOMEM;
     /* every rank enters the backend's collectives, or none does */
     if (cli->exec.nranks > 1) {
         if (pk_mpi_agree(err != PK_OK, NULL) && err == PK_OK)
             err = PK_ENOMEM;   /* another rank could not allocate its timing buffers */
     }
-    int have = 0;
-    for (int i = 0; i < runs && err == PK_OK; i++) {
+    int have = 0, runs = 0;
+    double timed = 0;
+    while (err == PK_OK && (runs < cli->warmup || go_on(cli, runs - cli->warmup, timed))) {
+        int i = runs;
         if (have && k->release)
             k->release(ctx, result);
         pk_run_stats st = {.thread_seconds = threads + (size_t)i * (size_t)T,
@@ -68,11 +84,13 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
         have = 1;
         secs[i] = st.seconds;
         comm[i] = st.comm_seconds;
+        if (i >= cli->warmup)
+            timed += st.seconds;
+        runs++;
     }
     if (err == PK_OK) {
-        /* min / median / max of the timed runs (warm-ups excluded) */
-        if (pk_summarize(secs + cli->warmup, cli->repeat, &r->seconds_min, &r->seconds_median,
-                         &r->seconds_max) != 0) {
+        /* statistics of the timed runs (warm-ups excluded) */
+        if (pk_record_samples(r, secs + cli->warmup, runs - cli->warmup) != 0) {
             err = PK_ENOMEM;
         } else {
             int med = cli->warmup;   /* the timed run closest to the median */

@@ -19,9 +19,14 @@
 
 /* Stable CSV columns: scripts and plots depend on these names and this order. */
 static const char *const csv_columns[] = {
-    "kernel", "n", "mode", "ranks", "threads", "schedule", "result", "verified",
-    "seconds_min", "seconds_median", "seconds_max", "setup_seconds", "comm_seconds", "rate",
-    "rate_unit", "imbalance", "per_thread_seconds", "host", "cpu", "cores", "compiler", "flags",
+    "kernel", "n", "class", "mode", "ranks", "threads", "schedule", "result", "verified",
+    "seconds_min", "seconds_median", "seconds_max", "seconds_mean", "seconds_sd",
+    "seconds_ci_low", "seconds_ci_high", "seconds_ci_level", "repeats", "repeat_policy",
+    "seconds_samples", "setup_seconds", "comm_seconds", "rate",
+    "rate_unit", "imbalance", "per_thread_seconds", "host", "cpu", "cores",
+    "machine_governor", "machine_boost", "machine_thp", "machine_load", "machine_cpu_quota",
+    "machine_cpus", "machine_workers_per_cpu", "machine_bound_shared", "machine_smt",
+    "machine_numa_nodes", "machine_warnings", "compiler", "flags",
     "version", "git_commit", "mpi", "omp_env", "slurm_job_id", "slurm_nodelist", "slurm_ntasks",
     "slurm_cpus_per_task", "slurm_array_task_id", "timestamp", "details", NULL};
 
@@ -67,13 +72,32 @@ void pk_record_free(pk_record *r)
     free(r->result);
     free(r->per_thread_seconds);
     free(r->per_rank_seconds);
+    free(r->samples);
     json_object_put(r->extra);
+    json_object_put(r->machine);
     memset(r, 0, sizeof *r);
 }
 
 void pk_record_set_n(pk_record *r, uint64_t n)
 {
     snprintf(r->n, sizeof r->n, "%llu", (unsigned long long)n);
+}
+
+int pk_record_samples(pk_record *r, const double *secs, int n)
+{
+    double *copy = n > 0 ? malloc((size_t)n * sizeof *copy) : NULL;
+    if (!copy || pk_stats_compute(secs, n, &r->stats) != 0) {
+        free(copy);
+        return -1;
+    }
+    memcpy(copy, secs, (size_t)n * sizeof *copy);
+    free(r->samples);
+    r->samples = copy;
+    r->nsamples = n;
+    r->seconds_min = r->stats.min;
+    r->seconds_median = r->stats.median;
+    r->seconds_max = r->stats.max;
+    return 0;
 }
 
 void pk_record_set_result(pk_record *r, const char *fmt, ...)
@@ -116,6 +140,8 @@ static json_object *record_json(const pk_cli *cli, const pk_record *r)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "n", json_object_new_string(r->n));
+    char klass[2] = {cli->klass, 0};
+    json_object_object_add(o, "class", json_object_new_string(klass));
     json_object_object_add(o, "mode", json_object_new_string(pk_mode_name(cli->exec.mode)));
     json_object_object_add(o, "ranks", json_object_new_int(cli->exec.nranks));
     json_object_object_add(o, "threads", json_object_new_int(cli->exec.threads));
@@ -126,7 +152,22 @@ static json_object *record_json(const pk_cli *cli, const pk_record *r)
     json_object_object_add(s, "min", json_object_new_double(r->seconds_min));
     json_object_object_add(s, "median", json_object_new_double(r->seconds_median));
     json_object_object_add(s, "max", json_object_new_double(r->seconds_max));
+    if (r->nsamples) {
+        json_object_object_add(s, "mean", json_object_new_double(r->stats.mean));
+        json_object_object_add(s, "sd", json_object_new_double(r->stats.sd));
+        json_object_object_add(s, "ci_low", json_object_new_double(r->stats.ci_low));
+        json_object_object_add(s, "ci_high", json_object_new_double(r->stats.ci_high));
+        json_object_object_add(s, "ci_level", json_object_new_double(r->stats.ci_level));
+        json_object_object_add(s, "samples", doubles(r->samples, r->nsamples));
+    }
     json_object_object_add(o, "seconds", s);
+    json_object_object_add(o, "repeats", json_object_new_int(r->nsamples));
+    char policy[96];
+    if (cli->repeat_auto)
+        snprintf(policy, sizeof policy, "auto: until %gs or %d runs", cli->budget, cli->repeat);
+    else
+        snprintf(policy, sizeof policy, "fixed: %d runs", cli->repeat);
+    json_object_object_add(o, "repeat_policy", json_object_new_string(policy));
     json_object_object_add(o, "setup_seconds", json_object_new_double(r->setup_seconds));
     json_object_object_add(o, "comm_seconds", json_object_new_double(r->comm_seconds));
     json_object_object_add(o, "rate", json_object_new_double(r->rate));
@@ -136,6 +177,8 @@ static json_object *record_json(const pk_cli *cli, const pk_record *r)
     if (r->nper_rank)
         json_object_object_add(o, "per_rank_seconds", doubles(r->per_rank_seconds, r->nper_rank));
     json_object_object_add(o, "details", json_object_get(r->extra));
+    if (r->machine)
+        json_object_object_add(o, "machine", json_object_get(r->machine));
     json_object *prov = pk_provenance(cli);
     json_object_object_foreach(prov, key, val) json_object_object_add(o, key, json_object_get(val));
     json_object_put(prov);
@@ -159,7 +202,7 @@ static void csv_cell(FILE *f, json_object *v)
     case json_type_string: fputs(json_object_get_string(v), m); break;
     case json_type_array:
         for (size_t i = 0; i < json_object_array_length(v); i++)
-            fprintf(m, "%s%.6g", i ? ";" : "", json_object_get_double(json_object_array_get_idx(v, i)));
+            fprintf(m, "%s%.9g", i ? ";" : "", json_object_get_double(json_object_array_get_idx(v, i)));
         break;
     case json_type_object: fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), m); break;
     }
@@ -187,15 +230,18 @@ static json_object *column_value(json_object *row, const char *c)
     json_object *v;
     if (json_object_object_get_ex(row, c, &v))
         return v;
-    const char *us = strrchr(c, '_');
-    char outer[64];
-    if (!us || (size_t)(us - c) >= sizeof outer)
-        return NULL;
-    snprintf(outer, sizeof outer, "%.*s", (int)(us - c), c);
-    json_object *o;
-    if (!json_object_object_get_ex(row, outer, &o) || !json_object_is_type(o, json_type_object))
-        return NULL;
-    return json_object_object_get(o, us + 1);
+    /* row[a][b] for each split of c at an underscore (machine_cpu_quota <- machine.cpu_quota) */
+    for (const char *us = strchr(c, '_'); us; us = strchr(us + 1, '_')) {
+        char outer[64];
+        if ((size_t)(us - c) >= sizeof outer)
+            break;
+        snprintf(outer, sizeof outer, "%.*s", (int)(us - c), c);
+        json_object *o;
+        if (json_object_object_get_ex(row, outer, &o) && json_object_is_type(o, json_type_object) &&
+            json_object_object_get_ex(o, us + 1, &v))
+            return v;
+    }
+    return NULL;
 }
 
 /* One CSV line: the header (row NULL) or a row. */
@@ -312,6 +358,13 @@ static void print_text(json_object *o, const pk_record *r)
     text_line("Schedule", "%s", r->schedule);
     text_line("Time (s) min/med/max", "%.6f / %.6f / %.6f", r->seconds_min, r->seconds_median,
               r->seconds_max);
+    if (r->nsamples > 1) {
+        text_line("Median CI (s)", "%.6f .. %.6f (%.1f%% confidence)", r->stats.ci_low, r->stats.ci_high,
+                  100 * r->stats.ci_level);
+        text_line("Mean +- sd (s)", "%.6f +- %.6f (%.1f%%)", r->stats.mean, r->stats.sd,
+                  r->stats.mean > 0 ? 100 * r->stats.sd / r->stats.mean : 0);
+    }
+    text_line("Repeats", "%d (%s)", r->nsamples, STR("repeat_policy"));
     text_line("Setup (s)", "%.6f", r->setup_seconds);
     if (r->comm_seconds > 0)
         text_line("Communication (s)", "%.6f", r->comm_seconds);
@@ -334,6 +387,17 @@ static void print_text(json_object *o, const pk_record *r)
     text_line("Hot loops", "%s", STR("isa"));
     text_line("MPI", "%s", STR("mpi"));
     text_line("Host", "%s (%s, %s cores)", STR("host"), STR("cpu"), STR("cores"));
+    if (r->machine) {
+#define M(k) json_object_get_string(json_object_object_get(r->machine, k))
+        text_line("Machine", "governor %s, boost %s, THP %s, load %s, SMT %s", M("governor"), M("boost"),
+                  M("thp"), M("load"), M("smt"));
+        text_line("Workers per CPU", "%s (%s CPUs, quota %s, NUMA nodes %s of %s)", M("workers_per_cpu"),
+                  M("cpus"), json_object_object_get(r->machine, "cpu_quota") ? M("cpu_quota") : "none",
+                  M("numa_nodes"), M("numa_nodes_total"));
+        if (*M("warnings"))
+            text_line("Warnings", "%s", M("warnings"));
+#undef M
+    }
     text_line("Date", "%s", STR("timestamp"));
 #undef STR
 }

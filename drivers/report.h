@@ -6,6 +6,7 @@
 #include "exec.h"
 #include "pk_kernel.h"
 #include "outfile.h"
+#include "stats.h"
 
 typedef struct pk_record {
     const char *kernel;
@@ -23,11 +24,18 @@ typedef struct pk_record {
     double *per_rank_seconds;    /* owned, MPI: compute seconds per rank (rank 0 only) */
     int nper_rank;
     json_object *extra;          /* owned: kernel-specific fields, shown in text and JSON */
+    double *samples;             /* owned: every timed run's seconds, in run order */
+    int nsamples;
+    pk_stats stats;              /* of the samples */
+    json_object *machine;        /* owned: the machine's state (machine.h), or NULL */
 } pk_record;
 
 void pk_record_init(pk_record *r, const pk_cli *cli, const char *kernel);
 void pk_record_free(pk_record *r);
 void pk_record_set_n(pk_record *r, uint64_t n);
+/* Keep n >= 1 timed samples and set min / median / max and the statistics from them;
+ * 0, or -1 when out of memory. */
+int pk_record_samples(pk_record *r, const double *secs, int n);
 void pk_record_set_result(pk_record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pk_record_extra_str(pk_record *r, const char *key, const char *val);
 void pk_record_extra_u64(pk_record *r, const char *key, uint64_t val);

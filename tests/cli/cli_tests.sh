@@ -103,7 +103,7 @@ group_formats() {
     [ "$(printf '%s\n' "$OUT" | jq -s 'map(.result) | join(",")' -r)" = "210,9699690" ] && ok || bad "json lines: $OUT"
     run "$PARKIT" sum 100 --repeat 5 --warmup 2 --format csv
     header=$(printf '%s\n' "$OUT" | head -1)
-    [ "$header" = "kernel,n,mode,ranks,threads,schedule,result,verified,seconds_min,seconds_median,seconds_max,setup_seconds,comm_seconds,rate,rate_unit,imbalance,per_thread_seconds,host,cpu,cores,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,details" ] && ok || bad "csv header: $header"
+    [ "$header" = "kernel,n,class,mode,ranks,threads,schedule,result,verified,seconds_min,seconds_median,seconds_max,seconds_mean,seconds_sd,seconds_ci_low,seconds_ci_high,seconds_ci_level,repeats,repeat_policy,seconds_samples,setup_seconds,comm_seconds,rate,rate_unit,imbalance,per_thread_seconds,host,cpu,cores,machine_governor,machine_boost,machine_thp,machine_load,machine_cpu_quota,machine_cpus,machine_workers_per_cpu,machine_bound_shared,machine_smt,machine_numa_nodes,machine_warnings,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,details" ] && ok || bad "csv header: $header"
     row=$(printf '%s\n' "$OUT" | sed -n 2p)
     [[ "$row" == sum,100,omp,1,2,static,5050,true,* ]] && ok || bad "csv row: $row"
     run "$PARKIT" count 10 --mode serial

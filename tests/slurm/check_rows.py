@@ -14,10 +14,15 @@ import csv
 import sys
 from collections import Counter
 
-COLUMNS = ("kernel,n,mode,ranks,threads,schedule,result,verified,seconds_min,seconds_median,"
-           "seconds_max,setup_seconds,comm_seconds,rate,rate_unit,imbalance,per_thread_seconds,"
-           "host,cpu,cores,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,"
-           "slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,details").split(",")
+COLUMNS = ("kernel,n,class,mode,ranks,threads,schedule,result,verified,seconds_min,"
+           "seconds_median,seconds_max,seconds_mean,seconds_sd,seconds_ci_low,seconds_ci_high,"
+           "seconds_ci_level,repeats,repeat_policy,seconds_samples,setup_seconds,comm_seconds,"
+           "rate,rate_unit,imbalance,per_thread_seconds,host,cpu,cores,machine_governor,"
+           "machine_boost,machine_thp,machine_load,machine_cpu_quota,machine_cpus,"
+           "machine_workers_per_cpu,machine_bound_shared,machine_smt,machine_numa_nodes,"
+           "machine_warnings,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,"
+           "slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,"
+           "details").split(",")
 
 PI_TABLE = {10: 4, 100: 25, 1000: 168, 10**4: 1229, 10**5: 9592, 10**6: 78498, 10**7: 664579,
             10**8: 5761455, 10**9: 50847534, 10**10: 455052511}
