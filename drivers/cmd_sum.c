@@ -366,7 +366,7 @@ static void sum_describe(void *vs, const pk_kernel_job *job, const void *result,
             pk_record_extra_u64(r, "llc_bytes", (uint64_t)llc);
             if ((double)st->mapped < 4.0 * (double)llc)
                 pk_machine_warn(r->machine, "sum: the array (%s on rank 0) is smaller than 4x the "
-                                            "last-level cache (%s): this measures the cache, not memory",
+                                            "last-level cache (%s): this measures the cache and not memory",
                                 pk_bytes_str((double)st->mapped, ab, sizeof ab),
                                 pk_bytes_str((double)llc, hb, sizeof hb));
         }

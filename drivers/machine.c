@@ -331,13 +331,13 @@ json_object *pk_machine_probe(const pk_cli *cli)
             if (bound[c] > 1) {
                 shared++;
                 pk_machine_warn(m, "%u workers are bound to the same CPU %d on %s: they take turns "
-                                   "(check OMP_PLACES / OMP_PROC_BIND, mpirun --bind-to)",
+                                   "(check OMP_PLACES / OMP_PROC_BIND / mpirun --bind-to)",
                                 bound[c], c, h->host);
             }
         }
         bound_shared += shared;
         if (ncpus > 0 && workers > ncpus)
-            pk_machine_warn(m, "%d workers on %d CPU%s of %s (oversubscribed): workers wait for a CPU, "
+            pk_machine_warn(m, "%d workers on %d CPU%s of %s (oversubscribed): workers wait for a CPU "
                                "and the time measures the scheduler",
                             workers, ncpus, ncpus == 1 ? "" : "s", h->host);
         if (ncpus > 0 && (double)workers / ncpus > wpc)
@@ -374,7 +374,7 @@ json_object *pk_machine_probe(const pk_cli *cli)
         if (h->load1 > load)
             load = h->load1;
         if (h->load1 >= 0.5 && h->load1 + workers > h->cpus_online + 0.25)
-            pk_machine_warn(m, "load average %.2f at start on %s, with %d CPUs and %d workers: "
+            pk_machine_warn(m, "load average %.2f at start on %s with %d CPUs for %d workers: "
                                "other work competes for the CPUs",
                             h->load1, h->host, h->cpus_online, workers);
         if (h->quota > 0 && (quota == 0 || h->quota < quota))
@@ -389,11 +389,11 @@ json_object *pk_machine_probe(const pk_cli *cli)
             numa_total = h->numa_total;
         if (h->numa_spanned > 1)
             pk_machine_warn(m, "the workers on %s may run on %d NUMA nodes: where memory is first "
-                               "touched matters (OMP_PLACES / OMP_PROC_BIND, --bind-to)",
+                               "touched matters (OMP_PLACES / OMP_PROC_BIND / --bind-to)",
                             h->host, h->numa_spanned);
     }
     if (strcmp(pr[0].governor, "n/a") && strcmp(pr[0].governor, "performance"))
-        pk_machine_warn(m, "the CPU frequency governor is '%s', not 'performance': the clock may "
+        pk_machine_warn(m, "the CPU frequency governor is '%s' (not 'performance'): the clock may "
                            "change during the run",
                         pr[0].governor);
     if (!strcmp(pr[0].boost, "on"))

@@ -105,7 +105,7 @@ group_formats() {
     header=$(printf '%s\n' "$OUT" | head -1)
     [ "$header" = "kernel,n,class,mode,ranks,threads,schedule,result,verified,seconds_min,seconds_median,seconds_max,seconds_mean,seconds_sd,seconds_ci_low,seconds_ci_high,seconds_ci_level,repeats,repeat_policy,seconds_samples,setup_seconds,comm_seconds,rate,rate_unit,imbalance,per_thread_seconds,host,cpu,cores,machine_governor,machine_boost,machine_thp,machine_load,machine_cpu_quota,machine_cpus,machine_workers_per_cpu,machine_bound_shared,machine_smt,machine_numa_nodes,machine_warnings,compiler,flags,version,git_commit,mpi,omp_env,slurm_job_id,slurm_nodelist,slurm_ntasks,slurm_cpus_per_task,slurm_array_task_id,timestamp,details" ] && ok || bad "csv header: $header"
     row=$(printf '%s\n' "$OUT" | sed -n 2p)
-    [[ "$row" == sum,100,omp,1,2,static,5050,true,* ]] && ok || bad "csv row: $row"
+    [[ "$row" == sum,100,,omp,1,2,static,5050,true,* ]] && ok || bad "csv row: $row"
     run "$PARKIT" count 10 --mode serial
     [ "$(field Mode)" = serial ] && [ "$(field 'Ranks x threads')" = "1 x 1" ] && ok || bad "serial mode report"
     OMP_NUM_THREADS=3 run "$PARKIT" count 10
@@ -172,7 +172,7 @@ group_concurrency() {
     cols=$(head -1 "$TMP/c.csv" | awk -F, '{print NF}')
     [ "$(wc -l <"$TMP/c.csv")" = 17 ] && [ "$(grep -c '^kernel,' "$TMP/c.csv")" = 1 ] && ok || bad "concurrent appends: $(wc -l <"$TMP/c.csv") lines"
     [ "$(awk -F, -v c="$cols" 'NR > 1 && NF < c' "$TMP/c.csv" | wc -l)" = 0 ] && ok || bad "a torn CSV line"
-    [ "$(cut -d, -f7 "$TMP/c.csv" | tail -n +2 | sort -n | paste -sd,)" = "$(seq 1 16 | paste -sd,)" ] && ok || bad "rows lost"
+    [ "$(cut -d, -f8 "$TMP/c.csv" | tail -n +2 | sort -n | paste -sd,)" = "$(seq 1 16 | paste -sd,)" ] && ok || bad "rows lost"
 }
 
 group_errors() {

@@ -109,7 +109,7 @@ group_files() {
     done
     # the same file everywhere still works, and is right
     out=$(mpi "$NP" 3 env -C "$TMP/a" "$PARKIT" sum --file x.i64 --format csv)
-    [ "$(tail -1 <<<"$out" | cut -d, -f7,8)" = "5000050000,true" ] && ok || bad "same file -np 3: $out"
+    [ "$(tail -1 <<<"$out" | cut -d, -f8,9)" = "5000050000,true" ] && ok || bad "same file -np 3: $out"
 }
 
 group_f64() {
@@ -142,7 +142,7 @@ open(sys.argv[1] + "/spread.want", "w").write("%.17g" % math.fsum(v))   # correc
                       --file "$TMP/$1.f64" --threads "$T" --format csv 2>"$TMP/err")
                 rc=$?
                 row=$(tail -1 <<<"$out")
-                if [ "$rc" = 0 ] && [ "$(cut -d, -f7,8 <<<"$row")" = "$want,true" ]; then ok
+                if [ "$rc" = 0 ] && [ "$(cut -d, -f8,9 <<<"$row")" = "$want,true" ]; then ok
                 else bad "$1 P=$P T=$T: rc=$rc row '${row:0:120}' (want $want,true) $(head -c 300 "$TMP/err")"; fi
             done
         done
