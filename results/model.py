@@ -79,6 +79,37 @@ def family(r):
     return "hybrid"
 
 
+def median_ci(x):
+    """The distribution-free interval of the median parkit reports (x(k), x(n+1-k)), k the largest
+    rank whose coverage 1 - 2 P(Bin(n, 1/2) < k) is at least 95% (min and max below 6 samples)."""
+    x = sorted(x)
+    n = len(x)
+    cdf = lambda j: sum(math.comb(n, i) for i in range(j + 1)) / 2 ** n
+    k = 1
+    while k + 1 <= (n + 1) // 2 and cdf(k) <= 0.025:
+        k += 1
+    return x[k - 1], x[n - k]
+
+
+def spread(rows, t):
+    """The error bar of a configuration's time: the median's interval over every recorded sample
+    (seconds_samples) of its rows; for rows without samples, the range of their medians, or of
+    one row's min..max.  Never excludes t itself."""
+    samples = []
+    for r in rows:
+        raw = r.get("seconds_samples") or ""
+        if raw:
+            samples += [float(v) for v in raw.split(";")]
+    if len(samples) >= 2 and all(r.get("seconds_samples") for r in rows):
+        lo, hi = median_ci(samples)
+    elif len(rows) > 1:
+        meds = [float(r["seconds_median"]) for r in rows]
+        lo, hi = min(meds), max(meds)
+    else:
+        lo, hi = float(rows[0]["seconds_min"]), float(rows[0]["seconds_max"])
+    return min(lo, t), max(hi, t)
+
+
 class Point:
     """One configuration (kernel, n, family, ranks, threads): medians over its rows."""
 
@@ -92,6 +123,7 @@ class Point:
         self.setup = statistics.median(float(r["setup_seconds"] or 0) for r in rows)
         self.comm = statistics.median(float(r["comm_seconds"] or 0) for r in rows)
         self.count = len(rows)
+        self.lo, self.hi = spread(rows, self.t)
         self.verified = all(r["verified"] == "true" for r in rows)
         self.cores = max(int(r["cores"] or 1) for r in rows)
 
@@ -149,7 +181,8 @@ def karp_flatt(speedup, workers):
 
 
 def strong_series(points):
-    """{(kernel, n, family): [(workers, t, speedup, eff, kf, ranks, threads)]} for curves with >= 2
+    """{(kernel, n, family): [(workers, t, speedup, eff, kf, ranks, threads, t_lo, t_hi, s_lo, s_hi)]}
+    (the error bars of time and speedup) for curves with >= 2
     worker counts at one n; the serial baseline is added at 1 worker to each of them."""
     by = defaultdict(list)
     for p in points:
@@ -165,7 +198,8 @@ def strong_series(points):
         rows = []
         for p in sorted(pts, key=lambda p: (p.workers, p.ranks)):
             s = t1 / p.t
-            rows.append((p.workers, p.t, s, s / p.workers, karp_flatt(s, p.workers), p.ranks, p.threads))
+            rows.append((p.workers, p.t, s, s / p.workers, karp_flatt(s, p.workers), p.ranks, p.threads,
+                         p.lo, p.hi, t1 / p.hi, t1 / p.lo))
         out[(kernel, n, fam)] = rows
     return out
 
@@ -202,9 +236,11 @@ def cmd_series(args):
     with open(os.path.join(args.outdir, "strong.dat"), "w") as f:
         for (kernel, n, fam), pts in strong.items():
             f.write(f'"{kernel} N={human(n)} {fam}"\n')
-            f.write("# workers seconds speedup efficiency karp_flatt ranks threads\n")
-            for w, t, s, e, kf, r, th in pts:
-                f.write(f"{w} {t:.6g} {s:.4f} {e:.4f} {kf if not math.isnan(kf) else 'NaN'} {r} {th}\n")
+            f.write("# workers seconds speedup efficiency karp_flatt ranks threads "
+                    "seconds_lo seconds_hi speedup_lo speedup_hi\n")
+            for w, t, s, e, kf, r, th, tl, thi, sl, sh in pts:
+                f.write(f"{w} {t:.6g} {s:.4f} {e:.4f} {kf if not math.isnan(kf) else 'NaN'} {r} {th} "
+                        f"{tl:.6g} {thi:.6g} {sl:.4f} {sh:.4f}\n")
             f.write("\n\n")
     weak = weak_series(points)
     with open(os.path.join(args.outdir, "weak.dat"), "w") as f:

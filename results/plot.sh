@@ -12,6 +12,9 @@
 #   runs whose N grows with the workers.
 # Repeated rows of one configuration are reduced to the median of their seconds_median, or with
 # STAT=min to their best repetition (seconds_min; model.py series does that).
+# Error bars on time and speedup: the 95% interval of the median over every recorded sample
+# (seconds_samples) of the configuration's rows; for older rows without samples, the range of
+# the rows' medians (or of one row's min..max).  Speedup bars take the serial time as exact.
 set -euo pipefail
 csv=${1:?usage: $0 RESULTS.csv [OUTPUT_PREFIX]}
 prefix=${2:-${csv%.csv}}
@@ -63,13 +66,13 @@ set label 1 'cores of one host' at $cores, graph 0.97 right offset -0.5,0 font '
 set title 'time'
 set ylabel 'seconds ($stat)'
 set logscale y
-plot for [i=0:$((nstrong - 1))] '$work/strong.dat' index i using 1:2 with linespoints lw 2 lt (i+1) notitle
+plot for [i=0:$((nstrong - 1))] '$work/strong.dat' index i using 1:2:8:9 with yerrorlines lw 2 lt (i+1) notitle
 unset logscale y
 set title 'speedup over serial'
 set ylabel 'speedup'
 set yrange [0:*]
 plot x notitle dt 2 lc rgb 'black', \\
-     for [i=0:$((nstrong - 1))] '$work/strong.dat' index i using 1:3 with linespoints lw 2 lt (i+1) notitle
+     for [i=0:$((nstrong - 1))] '$work/strong.dat' index i using 1:3:10:11 with yerrorlines lw 2 lt (i+1) notitle
 set title 'parallel efficiency'
 set key noenhanced bottom left font ',9' opaque box
 set ylabel 'speedup / workers'
