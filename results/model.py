@@ -550,7 +550,7 @@ def cmd_predict(args):
             if k in models:
                 mblocks.append((k, "strong"))
                 f.write(f'"{k} measured {fam} N={human(n)}"\n')
-                for w_, t, s, e, kf, r, th in pts:
+                for w_, t, s, e, *_ in pts:
                     f.write(f"{w_} {t:.6g} {s:.6g} {e:.6g}\n")
                 f.write("\n\n")
         for (k, npw, fam), pts in weak.items():

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015  # "A && ok || bad": ok always succeeds
 # Issue 13: measurements people can trust.  Every sample kept and its statistics checked
 # against values computed here independently; the repeat policy; the machine's state and its
 # warnings on real runs (oversubscription, two workers bound to one CPU); problem classes;
@@ -10,6 +11,7 @@ GROUP=${2:?group}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export OMP_NUM_THREADS=2
 unset OMP_PROC_BIND OMP_PLACES
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to check the statistics"; exit 77; }
 HAVE_MPI=""
