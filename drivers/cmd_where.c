@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "command.h"
+#include "machine.h"
 #include "mpi_env.h"
 #include "report.h"
 
@@ -100,6 +101,9 @@ static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
     }
     free(all);
     free(mine);
+    /* and say what is wrong with the placement: two workers on one CPU, oversubscription,
+     * SMT siblings (the same warnings as a timed run's) */
+    json_object_put(pk_machine_probe_placement(cli));
     return PK_EXIT_OK;
 }
 

@@ -282,6 +282,16 @@ void pk_machine_warn(json_object *machine, const char *fmt, ...)
 
 /* ---- combining the ranks' probes per host ---- */
 
+static int placement_only;   /* parkit where: the warnings about where workers run, no others */
+
+json_object *pk_machine_probe_placement(const pk_cli *cli)
+{
+    placement_only = 1;
+    json_object *m = pk_machine_probe(cli);
+    placement_only = 0;
+    return m;
+}
+
 json_object *pk_machine_probe(const pk_cli *cli)
 {
     probe *mine = calloc(1, sizeof *mine);
@@ -373,13 +383,13 @@ json_object *pk_machine_probe(const pk_cli *cli)
         }
         if (h->load1 > load)
             load = h->load1;
-        if (h->load1 >= 0.5 && h->load1 + workers > h->cpus_online + 0.25)
+        if (!placement_only && h->load1 >= 0.5 && h->load1 + workers > h->cpus_online + 0.25)
             pk_machine_warn(m, "load average %.2f at start on %s with %d CPUs for %d workers: "
                                "other work competes for the CPUs",
                             h->load1, h->host, h->cpus_online, workers);
         if (h->quota > 0 && (quota == 0 || h->quota < quota))
             quota = h->quota;
-        if (h->quota > 0 && workers / (double)ranks > h->quota + 1e-9)
+        if (!placement_only && h->quota > 0 && workers / (double)ranks > h->quota + 1e-9)
             pk_machine_warn(m, "the cgroup CPU quota of %s allows %.2f CPUs for %d workers: the "
                                "run is throttled",
                             h->host, h->quota, workers / ranks);
@@ -392,11 +402,11 @@ json_object *pk_machine_probe(const pk_cli *cli)
                                "touched matters (OMP_PLACES / OMP_PROC_BIND / --bind-to)",
                             h->host, h->numa_spanned);
     }
-    if (strcmp(pr[0].governor, "n/a") && strcmp(pr[0].governor, "performance"))
+    if (!placement_only && strcmp(pr[0].governor, "n/a") && strcmp(pr[0].governor, "performance"))
         pk_machine_warn(m, "the CPU frequency governor is '%s' (not 'performance'): the clock may "
                            "change during the run",
                         pr[0].governor);
-    if (!strcmp(pr[0].boost, "on"))
+    if (!placement_only && !strcmp(pr[0].boost, "on"))
         pk_machine_warn(m, "CPU boost (turbo) is on: the clock depends on temperature and on how "
                            "many cores are busy");
     free(done);

@@ -24,6 +24,9 @@
  *   numa_nodes   NUMA nodes the workers' CPUs span (of numa_nodes_total)
  *   warnings     the warnings' text, joined by "; " ("" when none) */
 json_object *pk_machine_probe(const pk_cli *cli);
+/* The same, warning only about placement (parkit where): oversubscription, CPUs shared by
+ * bound workers, SMT siblings, NUMA nodes. */
+json_object *pk_machine_probe_placement(const pk_cli *cli);
 
 /* A warning line on stderr from rank 0 (or always when not under MPI), "parkit: warning: ...",
  * unless PARKIT_WARNINGS=off; also kept for the row's machine.warnings when a row is open. */

@@ -114,6 +114,10 @@ PY
     PARKIT_WARNINGS=on OMP_PROC_BIND=true OMP_PLACES='{0}' run "$PARKIT" count 1e6 --threads 2 --format csv
     [ "$RC" = 0 ] && grep -q "^parkit: warning: 2 workers are bound to the same CPU 0 " <<<"$ERR" &&
         [ "$(col "$OUT" machine_bound_shared)" = 1 ] && ok || bad "OMP_PLACES={0}: $ERR $OUT"
+    # parkit where says it too (placement only: no load or clock warnings)
+    PARKIT_WARNINGS=on OMP_PROC_BIND=true OMP_PLACES='{0}' run "$PARKIT" where --threads 2
+    [ "$RC" = 0 ] && grep -q "^parkit: warning: 2 workers are bound to the same CPU 0 " <<<"$ERR" &&
+        ! grep -q "load average" <<<"$ERR" && ok || bad "where with OMP_PLACES={0}: $ERR"
     # bound to different CPUs: no such warning
     if [ "$cpus" -ge 2 ]; then
         PARKIT_WARNINGS=on OMP_PROC_BIND=close OMP_PLACES='{0},{1}' run "$PARKIT" count 1e6 --threads 2 --format csv
