@@ -25,7 +25,16 @@ const char *pk_problem_check(const parkit_problem *p)
             return "its name has a character other than letters, digits, '_' and '-'";
     if (!p->kernel)
         return "it has no kernel";
-    const parkit_kernel *k = p->kernel;
+    const char *bad = pk_kernel_check(p->kernel);
+    if (bad)
+        return bad;
+    if (!p->setup || !p->describe || !p->verify)
+        return "it lacks setup, describe or verify";
+    return NULL;
+}
+
+const char *pk_kernel_check(const parkit_kernel *k)
+{
     if (!k->grain || !k->identity || !k->run || !k->merge)
         return "its kernel lacks grain, identity, run or merge";
     if (k->partial_size == 0 || k->partial_size > ((size_t)1 << 20))
@@ -34,8 +43,6 @@ const char *pk_problem_check(const parkit_problem *p)
         return "its kernel has some but not all of pack_size, pack and unpack";
     if ((k->flags & PARKIT_KERNEL_ORDERED) && k->pack)
         return "its kernel is ORDERED and has pack/unpack: ORDERED partials must be plain bytes";
-    if (!p->setup || !p->describe || !p->verify)
-        return "it lacks setup, describe or verify";
     return NULL;
 }
 
@@ -156,8 +163,9 @@ PARKIT_API int parkit_main(const parkit_problem *problem, int argc, char **argv)
 PARKIT_API parkit_status parkit_run(const parkit_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
                                     const parkit_exec *exec, void *result, parkit_stats *stats)
 {
-    if (!k || !exec || !result || hi < lo || exec->threads < 1 || exec->threads > 4096)
-        return PARKIT_EINVAL;
+    if (!k || !exec || !result || hi < lo || exec->threads < 1 || exec->threads > 4096 ||
+        pk_kernel_check(k) || (unsigned)exec->schedule > PARKIT_SCHED_GUIDED)
+        return PARKIT_EINVAL;   /* the same kernel checks as parkit_main and parkit run */
     pk_exec ex = {.threads = exec->threads, .sched = (pk_sched)exec->schedule, .chunk = exec->chunk,
                   .rank = 0, .nranks = 1};
     switch (exec->mode) {
