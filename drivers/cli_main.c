@@ -591,14 +591,18 @@ int pk_cli_main(const pk_command *const *table, int argc, char **argv)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", commands[i]->name);
         return pk_usage_error("missing command (one of: %s; parkit --help explains them)", list);
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        if (pk_is_root())   /* once per job under mpirun */
-            usage(stdout);
-        return PK_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-        if (pk_is_root())
-            pk_print_version(stdout);
+    int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help");
+    if (help || !strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+        if (argc > 2)
+            return pk_usage_error("%s takes no arguments, got \"%s\"", argv[1], pk_shown(argv[2]));
+        if (pk_is_root()) {   /* once per job under mpirun */
+            if (help)
+                usage(stdout);
+            else
+                pk_print_version(stdout);
+            if (fflush(stdout) != 0 || ferror(stdout))
+                return pk_runtime_error("%s: cannot write to standard output: %s", argv[1], strerror(errno));
+        }
         return PK_EXIT_OK;
     }
     const pk_command *cmd = NULL;

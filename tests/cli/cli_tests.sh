@@ -210,6 +210,13 @@ group_errors() {
     expect_usage 'needs about .* of memory' primorial 1e15
     expect_usage 'takes one N' primorial 10 20 --output /tmp/x
     expect_usage 'takes no arguments' where extra
+    expect_usage '^parkit: --version takes no arguments, got "extra"' --version extra
+    expect_usage '^parkit: --help takes no arguments' --help primes
+    run "$PARKIT" -V
+    [ "$RC" = 0 ] && ok || bad "-V: rc=$RC"
+    "$PARKIT" -V >/dev/full 2>"$TMP/full.err"
+    rc=$?
+    [ "$rc" = 1 ] && grep -q 'cannot write to standard output' "$TMP/full.err" && ok || bad "-V >/dev/full: rc=$rc $(cat "$TMP/full.err")"
     expect_usage '--distribute: expected scatter or local' sum 10 --distribute everywhere
     run "$PARKIT"
     [ "$RC" = 2 ] && [ -z "$OUT" ] && ok || bad "no command: rc=$RC"
