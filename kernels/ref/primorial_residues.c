@@ -1,18 +1,14 @@
 /* The independent check of primorial (primorial_residues.h): N# mod m by multiplying the
  * primes one at a time in Montgomery form -- no product tree, no packing of primes into
- * words, no GMP. */
+ * words, no GMP -- with the primes from a sieve of its own: the kernel's enumeration
+ * (kernels/primes.c, pre-sieve, wheel, buckets) is not trusted here. */
 #include <stdlib.h>
+#include <string.h>
 #include "primorial_residues.h"
 
 __extension__ typedef unsigned __int128 u128;
 
-typedef struct {
-    const uint64_t *m;
-    size_t k;
-    uint64_t *r;        /* odd m: Montgomery-deficient residue (times R^-count); even m: plain */
-    uint64_t *minv;     /* odd m: -m^-1 mod 2^64 */
-    uint64_t count;     /* primes multiplied in */
-} res_acc;
+enum { MAXMOD = 8, BLOCK = 1 << 19 };   /* block: 2^19 odd numbers, a 512 KiB byte array */
 
 /* a * b * 2^-64 mod m for odd m < 2^63, a < m, any b < 2^64 (so a*b < m * 2^64). */
 static inline uint64_t redc_mul(uint64_t a, uint64_t b, uint64_t m, uint64_t minv)
@@ -29,62 +25,109 @@ static inline uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
     return (uint64_t)((u128)a * b % m);
 }
 
-static void res_word(res_acc *R, uint64_t w)
+static uint64_t powmod(uint64_t b, uint64_t e, uint64_t m)
 {
-    for (size_t j = 0; j < R->k; j++) {
-        uint64_t m = R->m[j];
-        if (m & 1)
-            R->r[j] = redc_mul(R->r[j], w, m, R->minv[j]);
-        else
-            R->r[j] = mulmod(R->r[j], w, m);
+    uint64_t r = 1 % m;
+    for (b %= m; e; e >>= 1) {
+        if (e & 1) r = mulmod(r, b, m);
+        b = mulmod(b, b, m);
     }
-    R->count++;
+    return r;
 }
 
-static int res_primes(const uint64_t *p, size_t n, void *arg)
+typedef struct {
+    uint64_t n;
+    const uint64_t *m;
+    size_t k;
+    uint64_t minv[MAXMOD];
+    const uint32_t *base;   /* odd primes <= sqrt(n) */
+    size_t nbase;
+    uint64_t *blockres;     /* [block][k]: plain residues of the product of the block's primes */
+} res_job;
+
+/* The primes of odd numbers [2b+1 ... ] of block i: one at a time into k residues. */
+static int res_block(void *arg, size_t i)
 {
-    res_acc *R = arg;
-    for (size_t i = 0; i < n; i++)
-        res_word(R, p[i]);   /* one prime at a time: nothing shared with the kernel's packing */
+    res_job *J = arg;
+    uint64_t first = (uint64_t)i * BLOCK;                 /* odd number 2j+1 is index j */
+    uint64_t last = (J->n - 1) / 2;                       /* largest odd <= n has index last */
+    uint64_t len = last - first + 1 < BLOCK ? last - first + 1 : BLOCK;
+    unsigned char *comp = calloc((size_t)len, 1);
+    if (!comp) return 1;
+    if (first == 0) comp[0] = 1;                          /* 1 is not prime */
+    for (size_t t = 0; t < J->nbase; t++) {
+        uint64_t p = J->base[t], sq = p * p;
+        if (sq > 2 * (first + len - 1) + 1) break;
+        /* first odd multiple of p >= max(p^2, 2 first + 1), as an index */
+        uint64_t lo = 2 * first + 1, start = sq;
+        if (start < lo) {
+            start = (lo + p - 1) / p * p;
+            if (!(start & 1)) start += p;
+        }
+        for (uint64_t j = (start - 1) / 2 - first; j < len; j += p) comp[j] = 1;
+    }
+    uint64_t r[MAXMOD], count = 0;
+    for (size_t j = 0; j < J->k; j++) r[j] = 1 % J->m[j];
+    for (uint64_t x = 0; x < len; x++) {
+        if (comp[x]) continue;
+        uint64_t p = 2 * (first + x) + 1;
+        for (size_t j = 0; j < J->k; j++)
+            r[j] = J->m[j] & 1 ? redc_mul(r[j], p, J->m[j], J->minv[j]) : mulmod(r[j], p, J->m[j]);
+        count++;
+    }
+    free(comp);
+    /* odd m: r = product * 2^(-64 count); times (2^64 mod m)^count */
+    for (size_t j = 0; j < J->k; j++) {
+        uint64_t m = J->m[j];
+        if ((m & 1) && m > 1)
+            r[j] = mulmod(r[j], powmod((uint64_t)(((u128)1 << 64) % m), count, m), m);
+        J->blockres[i * J->k + j] = r[j];
+    }
     return 0;
 }
 
-pk_status pk_primorial_residues(const pk_primes_ctx *ctx, uint64_t n, const uint64_t *m, size_t k,
-                                uint64_t *res)
+pk_status pk_primorial_residues(uint64_t n, const uint64_t *m, size_t k, uint64_t *res,
+                                const pk_par *par)
 {
-    if (!ctx || (k && (!m || !res))) return PK_EINVAL;
-    if (n > ctx->n_max) return PK_EINVAL;
+    if (k > MAXMOD || (k && (!m || !res))) return PK_EINVAL;
     for (size_t j = 0; j < k; j++)
         if (m[j] == 0 || m[j] >> 63) return PK_EINVAL;
-    if (k == 0) return PK_OK;
+    for (size_t j = 0; j < k; j++) res[j] = 1 % m[j];
+    if (k == 0 || n < 2) return PK_OK;
+    for (size_t j = 0; j < k; j++) res[j] = mulmod(res[j], 2, m[j]);   /* the even prime */
+    if (n < 3) return PK_OK;
 
-    uint64_t *minv = malloc(k * sizeof *minv);
-    if (!minv) return PK_ENOMEM;
-    res_acc R = {.m = m, .k = k, .r = res, .minv = minv, .count = 0};
+    res_job J = {.n = n, .m = m, .k = k};
     for (size_t j = 0; j < k; j++) {
-        res[j] = 1 % m[j];
-        if (m[j] & 1) {
-            uint64_t inv = m[j];              /* correct to 3 bits for odd m */
-            for (int i = 0; i < 5; i++) inv *= 2 - m[j] * inv;
-            minv[j] = (uint64_t)0 - inv;
-        }
+        uint64_t inv = m[j];                  /* correct to 3 bits for odd m */
+        for (int i = 0; i < 5; i++) inv *= 2 - m[j] * inv;
+        J.minv[j] = (uint64_t)0 - inv;
     }
+    /* odd base primes <= sqrt(n) by a plain sieve */
+    uint64_t r = 1;
+    while ((r + 1) * (r + 1) <= n) r++;
+    unsigned char *small = calloc((size_t)r + 1, 1);
+    uint32_t *base = malloc(((size_t)r / 2 + 1) * sizeof *base);
+    uint64_t nblocks = ((n - 1) / 2) / BLOCK + 1;
+    J.blockres = malloc((size_t)nblocks * k * sizeof *J.blockres);
     pk_status st = PK_OK;
-    if (n >= 2) {
-        if (pk_primes_foreach(ctx, 2, n, res_primes, &R) != 0) st = PK_ENOMEM;
-    }
-    if (st == PK_OK) {
-        /* Odd m: res = prod * 2^(-64 count); multiply by (2^64 mod m)^count. */
-        for (size_t j = 0; j < k; j++) {
-            if (!(m[j] & 1) || m[j] == 1) continue;
-            uint64_t base = (uint64_t)(((u128)1 << 64) % m[j]), f = 1 % m[j];
-            for (uint64_t e = R.count; e; e >>= 1) {
-                if (e & 1) f = mulmod(f, base, m[j]);
-                base = mulmod(base, base, m[j]);
-            }
-            res[j] = mulmod(res[j], f, m[j]);
+    if (!small || !base || !J.blockres) {
+        st = PK_ENOMEM;
+    } else {
+        for (uint64_t i = 3; i <= r; i += 2) {
+            if (small[i]) continue;
+            base[J.nbase++] = (uint32_t)i;
+            for (uint64_t j = i * i; j <= r; j += 2 * i) small[j] = 1;
         }
+        J.base = base;
+        if (pk_par_run(par, (size_t)nblocks, res_block, &J) != 0)
+            st = PK_ENOMEM;
+        for (uint64_t b = 0; st == PK_OK && b < nblocks; b++)
+            for (size_t j = 0; j < k; j++)
+                res[j] = mulmod(res[j], J.blockres[b * k + j], m[j]);
     }
-    free(minv);
+    free(small);
+    free(base);
+    free(J.blockres);
     return st;
 }

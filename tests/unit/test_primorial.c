@@ -311,31 +311,36 @@ static void test_residues(void **state)
     mpz_t g;
     mpz_init(g);
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-        pk_primorial_ctx ctx;
-        setup_ctx(&ctx, PK_PRIMES_SIEVE, ns[i]);
         mpz_primorial_ui(g, ns[i]);
-        assert_int_equal(pk_primorial_residues(&ctx.primes, ns[i], m, k, res), PK_OK);
+        assert_int_equal(pk_primorial_residues(ns[i], m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+        assert_int_equal(pk_primorial_residues(ns[i], m + 8, k - 8, res + 8, NULL), PK_OK);
         for (size_t j = 0; j < k; j++) {
             mpz_set_ui(t, m[j]);
             mpz_mod(t, g, t);
             assert_true(mpz_cmp_ui(t, res[j]) == 0);
             assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
         }
-        pk_primorial_free(&ctx);
     }
-    /* Trial division gives the same residues. */
-    pk_primorial_ctx ct;
-    setup_ctx(&ct, PK_PRIMES_TRIAL, 20000);
-    mpz_primorial_ui(g, 20000);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 20000, m, k, res), PK_OK);
-    for (size_t j = 0; j < k; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    /* Every n near the sieve's block edges and small n: against GMP. */
+    static const uint64_t edge[] = {2 * (1u << 19) - 1, 2 * (1u << 19), 2 * (1u << 19) + 1,
+                                    2 * (1u << 19) + 2, 4 * (1u << 19) + 1, 3000017};
+    for (uint64_t n = 0; n < 400; n++) {
+        mpz_primorial_ui(g, n);
+        assert_int_equal(pk_primorial_residues(n, m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    }
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        mpz_primorial_ui(g, edge[i]);
+        assert_int_equal(pk_primorial_residues(edge[i], m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    }
     /* Domain. */
     uint64_t bad[2] = {0, (uint64_t)1 << 63};
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, bad, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, bad + 1, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 20001, m, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, m, 0, res), PK_OK);
-    pk_primorial_free(&ct);
+    assert_int_equal(pk_primorial_residues(100, bad, 1, res, NULL), PK_EINVAL);
+    assert_int_equal(pk_primorial_residues(100, bad + 1, 1, res, NULL), PK_EINVAL);
+    assert_int_equal(pk_primorial_residues(100, m, 9, res, NULL), PK_EINVAL);   /* k <= 8 */
+    assert_int_equal(pk_primorial_residues(100, m, 0, res, NULL), PK_OK);
     mpz_clears(g, t, NULL);
 }
 
