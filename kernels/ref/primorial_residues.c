@@ -8,7 +8,12 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-enum { MAXMOD = 8, BLOCK = 1 << 19 };   /* block: 2^19 odd numbers, a 512 KiB byte array */
+enum {
+    MAXMOD = 8,
+    BLOCK = 1 << 18,          /* odd numbers per block: a 256 KiB byte array (in L2) */
+    PATTERN = 3 * 5 * 7 * 11 * 13,   /* the odd multiples of 3..13 repeat every 15015 odd numbers */
+};
+static const unsigned pre_primes[] = {3, 5, 7, 11, 13};
 
 /* a * b * 2^-64 mod m for odd m < 2^63, a < m, any b < 2^64 (so a*b < m * 2^64). */
 static inline uint64_t redc_mul(uint64_t a, uint64_t b, uint64_t m, uint64_t minv)
@@ -40,10 +45,18 @@ typedef struct {
     const uint64_t *m;
     size_t k;
     uint64_t minv[MAXMOD];
+    const unsigned char *pattern;   /* [PATTERN]: odd number 2x+1 a multiple of 3..13 */
     const uint32_t *base;   /* odd primes <= sqrt(n) */
     size_t nbase;
     uint64_t *blockres;     /* [block][k]: plain residues of the product of the block's primes */
 } res_job;
+
+/* r[j] = r[j] * w mod m[j] (Montgomery-deficient for odd m) */
+static inline void mul_in(const res_job *J, uint64_t *r, uint64_t w)
+{
+    for (size_t j = 0; j < J->k; j++)
+        r[j] = J->m[j] & 1 ? redc_mul(r[j], w, J->m[j], J->minv[j]) : mulmod(r[j], w, J->m[j]);
+}
 
 /* The primes of odd numbers [2b+1 ... ] of block i: one at a time into k residues. */
 static int res_block(void *arg, size_t i)
@@ -52,11 +65,23 @@ static int res_block(void *arg, size_t i)
     uint64_t first = (uint64_t)i * BLOCK;                 /* odd number 2j+1 is index j */
     uint64_t last = (J->n - 1) / 2;                       /* largest odd <= n has index last */
     uint64_t len = last - first + 1 < BLOCK ? last - first + 1 : BLOCK;
-    unsigned char *comp = calloc((size_t)len, 1);
+    unsigned char *comp = malloc((size_t)len);
     if (!comp) return 1;
-    if (first == 0) comp[0] = 1;                          /* 1 is not prime */
+    /* multiples of 3..13 from the pattern, then the other base primes crossed off */
+    for (uint64_t x = 0, ph = first % PATTERN; x < len;) {
+        uint64_t c = PATTERN - ph < len - x ? PATTERN - ph : len - x;
+        memcpy(comp + x, J->pattern + ph, (size_t)c);
+        x += c;
+        ph = 0;
+    }
+    if (first == 0) {
+        comp[0] = 1;                                      /* 1 is not prime */
+        for (size_t t = 0; t < sizeof pre_primes / sizeof pre_primes[0]; t++)
+            if ((pre_primes[t] - 1) / 2 < len) comp[(pre_primes[t] - 1) / 2] = 0;   /* 3..13 are */
+    }
     for (size_t t = 0; t < J->nbase; t++) {
         uint64_t p = J->base[t], sq = p * p;
+        if (p <= 13) continue;
         if (sq > 2 * (first + len - 1) + 1) break;
         /* first odd multiple of p >= max(p^2, 2 first + 1), as an index */
         uint64_t lo = 2 * first + 1, start = sq;
@@ -66,13 +91,26 @@ static int res_block(void *arg, size_t i)
         }
         for (uint64_t j = (start - 1) / 2 - first; j < len; j += p) comp[j] = 1;
     }
-    uint64_t r[MAXMOD], count = 0;
+    /* primes taken two at a time while their product fits a word (halves the reductions) */
+    uint64_t r[MAXMOD], count = 0, w = 0;   /* w: a prime held for a partner, or 0 */
     for (size_t j = 0; j < J->k; j++) r[j] = 1 % J->m[j];
     for (uint64_t x = 0; x < len; x++) {
         if (comp[x]) continue;
-        uint64_t p = 2 * (first + x) + 1;
-        for (size_t j = 0; j < J->k; j++)
-            r[j] = J->m[j] & 1 ? redc_mul(r[j], p, J->m[j], J->minv[j]) : mulmod(r[j], p, J->m[j]);
+        uint64_t p = 2 * (first + x) + 1, t;
+        if (w && !__builtin_mul_overflow(w, p, &t)) {
+            mul_in(J, r, t);
+            count++;
+            w = 0;
+            continue;
+        }
+        if (w) {
+            mul_in(J, r, w);
+            count++;
+        }
+        w = p;
+    }
+    if (w) {
+        mul_in(J, r, w);
         count++;
     }
     free(comp);
@@ -111,7 +149,8 @@ pk_status pk_primorial_residues(uint64_t n, const uint64_t *m, size_t k, uint64_
     uint64_t nblocks = ((n - 1) / 2) / BLOCK + 1;
     J.blockres = malloc((size_t)nblocks * k * sizeof *J.blockres);
     pk_status st = PK_OK;
-    if (!small || !base || !J.blockres) {
+    unsigned char *pattern = malloc(PATTERN);
+    if (!small || !base || !J.blockres || !pattern) {
         st = PK_ENOMEM;
     } else {
         for (uint64_t i = 3; i <= r; i += 2) {
@@ -120,6 +159,12 @@ pk_status pk_primorial_residues(uint64_t n, const uint64_t *m, size_t k, uint64_
             for (uint64_t j = i * i; j <= r; j += 2 * i) small[j] = 1;
         }
         J.base = base;
+        for (size_t x = 0; x < PATTERN; x++) {
+            pattern[x] = 0;
+            for (size_t t = 0; t < sizeof pre_primes / sizeof pre_primes[0]; t++)
+                if ((2 * x + 1) % pre_primes[t] == 0) pattern[x] = 1;
+        }
+        J.pattern = pattern;
         if (pk_par_run(par, (size_t)nblocks, res_block, &J) != 0)
             st = PK_ENOMEM;
         for (uint64_t b = 0; st == PK_OK && b < nblocks; b++)
@@ -128,6 +173,7 @@ pk_status pk_primorial_residues(uint64_t n, const uint64_t *m, size_t k, uint64_
     }
     free(small);
     free(base);
+    free(pattern);
     free(J.blockres);
     return st;
 }
