@@ -10,6 +10,7 @@ __extension__ typedef unsigned __int128 u128;
 
 enum {
     MAXMOD = 8,
+    GATHER = 256,             /* primes gathered before they are multiplied in */
     BLOCK = 1 << 18,          /* odd numbers per block: a 256 KiB byte array (in L2) */
     PATTERN = 3 * 5 * 7 * 11 * 13,   /* the odd multiples of 3..13 repeat every 15015 odd numbers */
 };
@@ -91,27 +92,37 @@ static int res_block(void *arg, size_t i)
         }
         for (uint64_t j = (start - 1) / 2 - first; j < len; j += p) comp[j] = 1;
     }
-    /* primes taken two at a time while their product fits a word (halves the reductions) */
-    uint64_t r[MAXMOD], count = 0, w = 0;   /* w: a prime held for a partner, or 0 */
+    /* the primes of the block, gathered 8 flags at a time, then taken two at a time while
+     * their product fits a word (half the reductions, few unpredictable branches) */
+    uint64_t r[MAXMOD], count = 0, got[GATHER + 8];
+    size_t ng = 0;
     for (size_t j = 0; j < J->k; j++) r[j] = 1 % J->m[j];
-    for (uint64_t x = 0; x < len; x++) {
-        if (comp[x]) continue;
-        uint64_t p = 2 * (first + x) + 1, t;
-        if (w && !__builtin_mul_overflow(w, p, &t)) {
-            mul_in(J, r, t);
-            count++;
-            w = 0;
-            continue;
+    for (uint64_t x = 0; x < len; x += 8) {
+        uint64_t v = 0x0101010101010101ull;   /* past the end: composite */
+        memcpy(&v, comp + x, (size_t)(len - x < 8 ? len - x : 8));
+        v = ~v & 0x0101010101010101ull;       /* flags are 0 or 1: a bit per prime byte */
+        for (; v; v &= v - 1)
+            got[ng++] = 2 * (first + x + (uint64_t)(__builtin_ctzll(v) >> 3)) + 1;
+        if (ng >= GATHER || x + 8 >= len) {
+            size_t i = 0;
+            for (; i + 1 < ng; i += 2) {
+                uint64_t t;
+                if (__builtin_mul_overflow(got[i], got[i + 1], &t)) {
+                    mul_in(J, r, got[i]);
+                    mul_in(J, r, got[i + 1]);
+                    count += 2;
+                } else {
+                    mul_in(J, r, t);
+                    count++;
+                }
+            }
+            if (i < ng && x + 8 >= len) {   /* the block's odd one out */
+                mul_in(J, r, got[i]);
+                count++;
+                i++;
+            }
+            ng = i < ng ? (got[0] = got[i], 1) : 0;   /* an odd one waits for the next batch */
         }
-        if (w) {
-            mul_in(J, r, w);
-            count++;
-        }
-        w = p;
-    }
-    if (w) {
-        mul_in(J, r, w);
-        count++;
     }
     free(comp);
     /* odd m: r = product * 2^(-64 count); times (2^64 mod m)^count */
