@@ -344,6 +344,45 @@ static void test_residues(void **state)
     mpz_clears(g, t, NULL);
 }
 
+/* The check as the driver makes it (residues of the answer against the reference's) rejects
+ * wrong answers: one prime missing, one too many, off by one, N# of a neighbouring N. */
+static int check(uint64_t n, mpz_srcptr z)
+{
+    static const uint64_t m[] = {9223372036854775783ull, 4611686018427387847ull,
+                                 2305843009213693951ull, 1000000000000000003ull};
+    uint64_t res[4];
+    if (pk_primorial_residues(n, m, 4, res, NULL) != PK_OK) return 0;
+    for (size_t j = 0; j < 4; j++)
+        if (mpz_fdiv_ui(z, m[j]) != res[j]) return 0;
+    return 1;
+}
+
+static void test_check_rejects_wrong_answers(void **state)
+{
+    (void)state;
+    mpz_t g, w;
+    mpz_inits(g, w, NULL);
+    static const uint64_t ns[] = {2, 3, 10, 7919, 100000, 1000003};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        uint64_t n = ns[i];
+        mpz_primorial_ui(g, n);
+        assert_true(check(n, g));
+        mpz_divexact_ui(w, g, 2);          /* the prime 2 lost */
+        assert_false(check(n, w));
+        mpz_mul_ui(w, g, 3);               /* a prime twice */
+        assert_false(check(n, w));
+        mpz_add_ui(w, g, 1);
+        assert_false(check(n, w));
+        mpz_primorial_ui(w, n - 1);        /* N-1's primorial: differs when N is prime */
+        if (mpz_cmp(w, g) != 0) assert_false(check(n, w));
+        if (n >= 7919) {
+            mpz_divexact_ui(w, g, 7919);   /* what parkit_fault_primorial computes */
+            assert_false(check(n, w));
+        }
+    }
+    mpz_clears(g, w, NULL);
+}
+
 /* ---- size estimate ----------------------------------------------------------------------- */
 
 static void test_bits_estimate(void **state)
@@ -374,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_domain),
         cmocka_unit_test(test_pack_roundtrip),
         cmocka_unit_test(test_residues),
+        cmocka_unit_test(test_check_rejects_wrong_answers),
         cmocka_unit_test(test_bits_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
