@@ -168,6 +168,8 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
             rc = pk_runtime_error("primorial: a task failed");
         wall[rep] = pk_wtime() - t0;
     }
+    pk_par_omp po;
+    const pk_par *lent = pk_par_omp_init(&po, pk_exec_local(&cli->exec).threads);
     int m = cli->repeat;
     double *mine = calloc((size_t)m, sizeof *mine), wall_min, wall_med, wall_max;
     if (rc == PK_EXIT_OK && (!mine || pk_summarize(wall + cli->warmup, m, &wall_min, &wall_med, &wall_max) != 0))
@@ -181,7 +183,7 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
         pk_summarize(mine, m, &r.seconds_min, &r.seconds_median, &r.seconds_max);
         r.setup_seconds = b.setup[i];
         describe(b.z[i], &r);
-        r.verified = verify(ns[i], b.z[i], NULL, &r);
+        r.verified = verify(ns[i], b.z[i], lent, &r);   /* after the batch: its threads are free */
         pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
         pk_record_extra_u64(&r, "tasks", nt);
         pk_record_extra_double(&r, "batch_wall_seconds_median", wall_med);
