@@ -99,7 +99,10 @@ static int res_block(void *arg, size_t i)
     for (size_t j = 0; j < J->k; j++) r[j] = 1 % J->m[j];
     for (uint64_t x = 0; x < len; x += 8) {
         uint64_t v = 0x0101010101010101ull;   /* past the end: composite */
-        memcpy(&v, comp + x, (size_t)(len - x < 8 ? len - x : 8));
+        if (len - x >= 8)
+            memcpy(&v, comp + x, 8);           /* one load (a variable size stalls it) */
+        else
+            memcpy(&v, comp + x, (size_t)(len - x));
         v = ~v & 0x0101010101010101ull;       /* flags are 0 or 1: a bit per prime byte */
         for (; v; v &= v - 1)
             got[ng++] = 2 * (first + x + (uint64_t)(__builtin_ctzll(v) >> 3)) + 1;
