@@ -9,8 +9,13 @@
  * rather than by a list of all words. At the end the stack is folded (smallest first) and the
  * result multiplied into the partial.
  *
- * The independent check, N# mod m without the product tree, is in ref/primorial_residues.c. */
+ * Pieces merge by multiplication; a merge that finds idle threads (ctx->par: the top of the
+ * merge tree, where one product is left) splits its product over them (bignum.c).
+ *
+ * The independent check, N# mod m without the product tree and with primes of its own, is in
+ * ref/primorial_residues.c. */
 #include "primorial.h"
+#include "bignum.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@ enum {
 pk_status pk_primorial_setup(pk_primorial_ctx *ctx, pk_primes_algo algo, uint64_t n)
 {
     if (!ctx) return PK_EINVAL;
+    ctx->par = NULL;
     return pk_primes_setup(&ctx->primes, algo, n, 0);
 }
 
@@ -210,10 +216,10 @@ static void primorial_identity(const void *ctx, void *p)
     mpz_init_set_ui((mpz_ptr)p, 1);
 }
 
-static pk_status primorial_merge(const void *ctx, void *acc, const void *later)
+static pk_status primorial_merge(const void *vctx, void *acc, const void *later)
 {
-    (void)ctx;
-    mpz_mul((mpz_ptr)acc, (mpz_ptr)acc, (mpz_srcptr)later);
+    const pk_primorial_ctx *ctx = vctx;
+    pk_mpz_mul_par((mpz_ptr)acc, (mpz_ptr)acc, (mpz_srcptr)later, ctx->par);
     return PK_OK;
 }
 

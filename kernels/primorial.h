@@ -7,8 +7,14 @@
 #include <gmp.h>
 #include "pk_kernel.h"
 #include "primes.h"
+#include "pk_par.h"
 
-typedef struct { pk_primes_ctx primes; } pk_primorial_ctx;   /* primes.algo says how primes are found */
+typedef struct {
+    pk_primes_ctx primes;   /* primes.algo says how primes are found */
+    /* Threads lent for the big multiplications of merge (NULL after setup: one thread).  A
+     * merge with idle threads (the top of the merge tree) splits its product over them. */
+    const pk_par *par;
+} pk_primorial_ctx;
 
 pk_status pk_primorial_setup(pk_primorial_ctx *ctx, pk_primes_algo algo, uint64_t n);
 void pk_primorial_free(pk_primorial_ctx *ctx);

@@ -311,32 +311,76 @@ static void test_residues(void **state)
     mpz_t g;
     mpz_init(g);
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-        pk_primorial_ctx ctx;
-        setup_ctx(&ctx, PK_PRIMES_SIEVE, ns[i]);
         mpz_primorial_ui(g, ns[i]);
-        assert_int_equal(pk_primorial_residues(&ctx.primes, ns[i], m, k, res), PK_OK);
+        assert_int_equal(pk_primorial_residues(ns[i], m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+        assert_int_equal(pk_primorial_residues(ns[i], m + 8, k - 8, res + 8, NULL), PK_OK);
         for (size_t j = 0; j < k; j++) {
             mpz_set_ui(t, m[j]);
             mpz_mod(t, g, t);
             assert_true(mpz_cmp_ui(t, res[j]) == 0);
             assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
         }
-        pk_primorial_free(&ctx);
     }
-    /* Trial division gives the same residues. */
-    pk_primorial_ctx ct;
-    setup_ctx(&ct, PK_PRIMES_TRIAL, 20000);
-    mpz_primorial_ui(g, 20000);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 20000, m, k, res), PK_OK);
-    for (size_t j = 0; j < k; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    /* Every n near the sieve's block edges and small n: against GMP. */
+    static const uint64_t edge[] = {2 * (1u << 19) - 1, 2 * (1u << 19), 2 * (1u << 19) + 1,
+                                    2 * (1u << 19) + 2, 4 * (1u << 19) + 1, 3000017};
+    for (uint64_t n = 0; n < 400; n++) {
+        mpz_primorial_ui(g, n);
+        assert_int_equal(pk_primorial_residues(n, m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    }
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        mpz_primorial_ui(g, edge[i]);
+        assert_int_equal(pk_primorial_residues(edge[i], m, 8, res, NULL), PK_OK);
+        for (size_t j = 0; j < 8; j++) assert_true(mpz_fdiv_ui(g, m[j]) == res[j]);
+    }
     /* Domain. */
     uint64_t bad[2] = {0, (uint64_t)1 << 63};
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, bad, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, bad + 1, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 20001, m, 1, res), PK_EINVAL);
-    assert_int_equal(pk_primorial_residues(&ct.primes, 100, m, 0, res), PK_OK);
-    pk_primorial_free(&ct);
+    assert_int_equal(pk_primorial_residues(100, bad, 1, res, NULL), PK_EINVAL);
+    assert_int_equal(pk_primorial_residues(100, bad + 1, 1, res, NULL), PK_EINVAL);
+    assert_int_equal(pk_primorial_residues(100, m, 9, res, NULL), PK_EINVAL);   /* k <= 8 */
+    assert_int_equal(pk_primorial_residues(100, m, 0, res, NULL), PK_OK);
     mpz_clears(g, t, NULL);
+}
+
+/* The check as the driver makes it (residues of the answer against the reference's) rejects
+ * wrong answers: one prime missing, one too many, off by one, N# of a neighbouring N. */
+static int check(uint64_t n, mpz_srcptr z)
+{
+    static const uint64_t m[] = {9223372036854775783ull, 4611686018427387847ull,
+                                 2305843009213693951ull, 1000000000000000003ull};
+    uint64_t res[4];
+    if (pk_primorial_residues(n, m, 4, res, NULL) != PK_OK) return 0;
+    for (size_t j = 0; j < 4; j++)
+        if (mpz_fdiv_ui(z, m[j]) != res[j]) return 0;
+    return 1;
+}
+
+static void test_check_rejects_wrong_answers(void **state)
+{
+    (void)state;
+    mpz_t g, w;
+    mpz_inits(g, w, NULL);
+    static const uint64_t ns[] = {2, 3, 10, 7919, 100000, 1000003};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        uint64_t n = ns[i];
+        mpz_primorial_ui(g, n);
+        assert_true(check(n, g));
+        mpz_divexact_ui(w, g, 2);          /* the prime 2 lost */
+        assert_false(check(n, w));
+        mpz_mul_ui(w, g, 3);               /* a prime twice */
+        assert_false(check(n, w));
+        mpz_add_ui(w, g, 1);
+        assert_false(check(n, w));
+        mpz_primorial_ui(w, n - 1);        /* N-1's primorial: differs when N is prime */
+        if (mpz_cmp(w, g) != 0) assert_false(check(n, w));
+        if (n >= 7919) {
+            mpz_divexact_ui(w, g, 7919);   /* what parkit_fault_primorial computes */
+            assert_false(check(n, w));
+        }
+    }
+    mpz_clears(g, w, NULL);
 }
 
 /* ---- size estimate ----------------------------------------------------------------------- */
@@ -369,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_domain),
         cmocka_unit_test(test_pack_roundtrip),
         cmocka_unit_test(test_residues),
+        cmocka_unit_test(test_check_rejects_wrong_answers),
         cmocka_unit_test(test_bits_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,388 @@
+/* Big-integer steps for huge results (bignum.h). */
+#include "bignum.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 u128;
+
+/* ---- multiplication over threads ---------------------------------------------------------- */
+
+enum { PAR_MUL_MIN_LIMBS = 1 << 14 };   /* 1 Mbit: below, a product takes ~1 ms, a task start more than it saves */
+
+typedef struct {
+    mpz_srcptr small;        /* |the shorter operand| */
+    const mp_limb_t *big;    /* limbs of the longer one */
+    size_t nb, k;
+    mpz_t *prod;
+} mul_job;
+
+static size_t piece_cut(size_t nb, size_t k, size_t i)
+{
+    return (size_t)((u128)nb * i / k);
+}
+
+static int mul_piece(void *arg, size_t i)
+{
+    mul_job *J = arg;
+    size_t lo = piece_cut(J->nb, J->k, i), hi = piece_cut(J->nb, J->k, i + 1);
+    mpz_t piece;
+    mpz_srcptr p = mpz_roinit_n(piece, J->big + lo, (mp_size_t)(hi - lo));
+    mpz_mul(J->prod[i], J->small, p);
+    return 0;
+}
+
+void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par)
+{
+    size_t na = mpz_size(a), nb = mpz_size(b);
+    int w = pk_par_width(par);
+    /* a square is cheaper whole (one transform, not two) than in pieces */
+    if (w < 2 || a == b || na < PAR_MUL_MIN_LIMBS || nb < PAR_MUL_MIN_LIMBS) {
+        mpz_mul(r, a, b);
+        return;
+    }
+    int sign = mpz_sgn(a) * mpz_sgn(b);
+    if (na > nb) {   /* b is the longer: the one cut into pieces */
+        mpz_srcptr t = a;
+        a = b, b = t;
+        size_t u = na;
+        na = nb, nb = u;
+    }
+    size_t k = (size_t)w;
+    if (k > nb / (PAR_MUL_MIN_LIMBS / 2))
+        k = nb / (PAR_MUL_MIN_LIMBS / 2);
+    mpz_t sa;
+    mul_job J = {.small = mpz_roinit_n(sa, mpz_limbs_read(a), (mp_size_t)na), .big = mpz_limbs_read(b),
+                 .nb = nb, .k = k, .prod = malloc(k * sizeof(mpz_t))};
+    if (!J.prod) {
+        mpz_mul(r, a, b);
+        return;
+    }
+    for (size_t i = 0; i < k; i++)
+        mpz_init(J.prod[i]);
+    pk_par_run(par, k, mul_piece, &J);   /* mul_piece cannot fail (GMP aborts when out of memory) */
+    mpz_t out;
+    mpz_init(out);
+    size_t nr = na + nb;
+    mp_limb_t *rp = mpz_limbs_write(out, (mp_size_t)nr);
+    memset(rp, 0, nr * sizeof *rp);
+    for (size_t i = 0; i < k; i++) {
+        size_t lo = piece_cut(nb, k, i), sz = mpz_size(J.prod[i]);
+        if (sz)   /* lo + sz <= lo + na + (piece length) <= nr: never a carry out */
+            mpn_add(rp + lo, rp + lo, (mp_size_t)(nr - lo), mpz_limbs_read(J.prod[i]), (mp_size_t)sz);
+        mpz_clear(J.prod[i]);
+    }
+    free(J.prod);
+    mpz_limbs_finish(out, sign < 0 ? -(mp_size_t)nr : (mp_size_t)nr);
+    mpz_swap(r, out);
+    mpz_clear(out);
+}
+
+/* ---- the decimal summary ------------------------------------------------------------------ */
+
+enum { HEAD_BITS = 256 };   /* bits kept of z and of 5^k: q's bounds are ~2^-180 apart in relative terms */
+
+#define P5_20 95367431640625ull   /* 5^20 < 2^64 */
+
+/* The 20 decimal digits of v < 10^20, zero-padded. */
+static void u128_dec20(u128 v, char out[21])
+{
+    for (int i = 19; i >= 0; i--) {
+        out[i] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    }
+    out[20] = '\0';
+}
+
+/* |z| mod 10^20 from |z| mod 2^20 (its low limb) and |z| mod 5^20 (one pass), by the CRT. */
+static u128 low20(mpz_srcptr z)
+{
+    uint64_t r2 = mpz_size(z) ? mpz_getlimbn(z, 0) & ((1u << 20) - 1) : 0;
+    uint64_t r5 = mpz_fdiv_ui(z, P5_20);   /* fdiv of |z|: the sign is ours to ignore, z >= 0 */
+    uint64_t inv = P5_20;                  /* P5_20^-1 mod 2^64 by Newton (correct to 3 bits at start) */
+    for (int i = 0; i < 5; i++)
+        inv *= 2 - P5_20 * inv;
+    uint64_t t = ((r2 - r5) * inv) & ((1u << 20) - 1);   /* x = r5 + 5^20 t, x = r2 mod 2^20 */
+    return (u128)r5 + (u128)P5_20 * t;
+}
+
+/* Keep the top HEAD_BITS bits of x (x > 0), rounding down or up; *e += bits dropped. */
+static void trunc_bits(mpz_ptr x, int64_t *e, int up)
+{
+    size_t b = mpz_sizeinbase(x, 2);
+    if (b <= HEAD_BITS)
+        return;
+    mp_bitcnt_t s = (mp_bitcnt_t)(b - HEAD_BITS);
+    if (up)
+        mpz_cdiv_q_2exp(x, x, s);
+    else
+        mpz_fdiv_q_2exp(x, x, s);
+    *e += (int64_t)s;
+}
+
+/* lo 2^elo <= 5^k <= hi 2^ehi, with lo, hi of at most HEAD_BITS bits. */
+static void pow5_bounds(uint64_t k, mpz_ptr lo, int64_t *elo, mpz_ptr hi, int64_t *ehi)
+{
+    mpz_set_ui(lo, 1);
+    mpz_set_ui(hi, 1);
+    *elo = *ehi = 0;
+    for (int bit = 63; bit >= 0; bit--) {
+        mpz_mul(lo, lo, lo);
+        mpz_mul(hi, hi, hi);
+        *elo *= 2, *ehi *= 2;
+        if ((k >> bit) & 1) {
+            mpz_mul_ui(lo, lo, 5);
+            mpz_mul_ui(hi, hi, 5);
+        }
+        trunc_bits(lo, elo, 0);
+        trunc_bits(hi, ehi, 1);
+    }
+}
+
+/* q = floor(a 2^t / b), a >= 0, b > 0 */
+static void div_shift(mpz_ptr q, mpz_srcptr a, int64_t t, mpz_srcptr b)
+{
+    mpz_t x;
+    mpz_init(x);
+    if (t >= 0) {
+        mpz_mul_2exp(q, a, (mp_bitcnt_t)t);
+        mpz_fdiv_q(q, q, b);
+    } else {
+        mpz_mul_2exp(x, b, (mp_bitcnt_t)-t);
+        mpz_fdiv_q(q, a, x);
+    }
+    mpz_clear(x);
+}
+
+/* Bounds qlo <= floor(z / 10^k) <= qhi from z's top bits and 5^k's bounds (z > 0). */
+static void head_bounds(mpz_srcptr z, uint64_t k, mpz_ptr qlo, mpz_ptr qhi)
+{
+    mpz_t H, Hh, plo, phi;
+    mpz_inits(H, Hh, plo, phi, NULL);
+    size_t b = mpz_sizeinbase(z, 2);
+    int64_t s = b > HEAD_BITS ? (int64_t)(b - HEAD_BITS) : 0;
+    mpz_fdiv_q_2exp(H, z, (mp_bitcnt_t)s);                  /* H 2^s <= z < (H+1) 2^s */
+    mpz_add_ui(Hh, H, s > 0 ? 1 : 0);                      /* s = 0: z = H exactly */
+    int64_t elo, ehi;
+    pow5_bounds(k, plo, &elo, phi, &ehi);                  /* 10^k = 5^k 2^k */
+    div_shift(qlo, H, s - ehi - (int64_t)k, phi);          /* z / 10^k >= H 2^s / (phi 2^(ehi+k)) */
+    div_shift(qhi, Hh, s - elo - (int64_t)k, plo);         /* z / 10^k <= Hh 2^s / (plo 2^(elo+k)) */
+    mpz_clears(H, Hh, plo, phi, NULL);
+}
+
+static void set_last(mpz_srcptr z, pk_dec_summary *s)
+{
+    u128_dec20(low20(z), s->last);
+}
+
+/* Small z (at most HEAD_BITS bits, <= 78 digits): convert it whole. */
+static void summary_small(mpz_srcptr z, pk_dec_summary *s)
+{
+    char whole[96];
+    mpz_get_str(whole, 10, z);
+    size_t d = strlen(whole);
+    s->digits = d;
+    if (d <= 20) {
+        memcpy(s->first, whole, d + 1);
+        memcpy(s->last, whole, d + 1);
+    } else {
+        memcpy(s->first, whole, 20);
+        s->first[20] = '\0';
+        memcpy(s->last, whole + d - 20, 21);
+    }
+}
+
+void pk_mpz_dec_summary_exact(mpz_srcptr z0, pk_dec_summary *s)
+{
+    mpz_t z, t, p10;
+    mpz_inits(z, t, p10, NULL);
+    mpz_abs(z, z0);
+    s->exact_fallback = 1;
+    if (mpz_sizeinbase(z, 2) <= HEAD_BITS) {
+        summary_small(z, s);
+    } else {
+        size_t d = mpz_sizeinbase(z, 10);   /* exact or one too many */
+        mpz_ui_pow_ui(p10, 10, d - 1);
+        if (mpz_cmp(z, p10) < 0)
+            d--;
+        s->digits = d;
+        mpz_ui_pow_ui(p10, 10, d - 20);
+        mpz_tdiv_q(t, z, p10);
+        mpz_get_str(s->first, 10, t);
+        set_last(z, s);
+    }
+    mpz_clears(z, t, p10, NULL);
+}
+
+void pk_mpz_dec_summary(mpz_srcptr z0, pk_dec_summary *s)
+{
+    mpz_t z;
+    mpz_roinit_n(z, mpz_limbs_read(z0), (mp_size_t)mpz_size(z0));   /* |z0|, no copy */
+    memset(s, 0, sizeof *s);
+    if (mpz_sizeinbase(z, 2) <= HEAD_BITS) {
+        summary_small(z, s);
+        return;
+    }
+    mpz_t qlo, qhi, p19, p20;
+    mpz_inits(qlo, qhi, p19, p20, NULL);
+    mpz_ui_pow_ui(p19, 10, 19);
+    mpz_ui_pow_ui(p20, 10, 20);
+    size_t d = mpz_sizeinbase(z, 10);   /* GMP's figure: the digit count or one more */
+    int decided = 0;
+    for (int tries = 0; tries < 2 && !decided; tries++, d--) {
+        head_bounds(z, (uint64_t)(d - 20), qlo, qhi);
+        if (mpz_cmp(qlo, qhi) != 0)
+            break;   /* too close to call */
+        if (mpz_cmp(qlo, p20) >= 0)
+            break;   /* cannot happen with GMP's figure; let the exact method say */
+        if (mpz_cmp(qlo, p19) >= 0) {   /* floor(z / 10^(d-20)) has 20 digits: z has d */
+            s->digits = d;
+            mpz_get_str(s->first, 10, qlo);
+            decided = 1;
+        }
+    }
+    mpz_clears(qlo, qhi, p19, p20, NULL);
+    if (!decided) {
+        pk_mpz_dec_summary_exact(z, s);
+        return;
+    }
+    set_last(z, s);
+}
+
+/* ---- fingerprint -------------------------------------------------------------------------- */
+
+uint64_t pk_mpz_mod_m61(mpz_srcptr z)
+{
+    return mpz_fdiv_ui(z, PK_M61);   /* of |z| */
+}
+
+/* ---- parallel decimal conversion ---------------------------------------------------------- */
+
+enum {
+    DEC_PAR_MIN_DIGITS = 1 << 16,   /* below: one mpz_get_str is quicker than a plan */
+    DEC_LEAF_MIN_DIGITS = 1 << 14,
+    DEC_LEAVES_PER_THREAD = 4,   /* leaves are equal: a few per thread balance; fewer levels cost less */
+};
+
+typedef struct {
+    mpz_t *pw;         /* pw[i] = 5^(k 2^i) */
+    size_t k;          /* digits of a leaf */
+    int level_i;       /* the power this level divides by */
+    mpz_t *from, *to;  /* segments of this level (from[s]) and the next (to[2s], to[2s+1]) */
+    mpz_srcptr top;    /* level 0 reads z itself */
+    char *buf;
+    size_t digits, nleaves;
+    int bad;
+} dec_job;
+
+static int dec_split(void *arg, size_t s)
+{
+    dec_job *J = arg;
+    mpz_srcptr x = J->top ? J->top : J->from[s];
+    mp_bitcnt_t h = (mp_bitcnt_t)(J->k << J->level_i);   /* digits of the low half */
+    mpz_ptr lo = J->to[2 * s], hi = J->to[2 * s + 1];
+    mpz_t low;
+    mpz_init(low);
+    mpz_tdiv_r_2exp(low, x, h);               /* x = 2^h (x >> h) + low */
+    mpz_tdiv_q_2exp(hi, x, h);
+    mpz_tdiv_qr(hi, lo, hi, J->pw[J->level_i]);   /* x >> h = hi 5^h + r: x = hi 10^h + (r 2^h + low) */
+    mpz_mul_2exp(lo, lo, h);
+    mpz_ior(lo, lo, low);
+    mpz_clear(low);
+    if (!J->top)
+        mpz_clear(J->from[s]);
+    return 0;
+}
+
+static int dec_leaf(void *arg, size_t j)
+{
+    dec_job *J = arg;
+    mpz_srcptr x = J->from[j];   /* leaf j counts from the least significant end */
+    size_t end = J->digits - j * J->k;
+    size_t width = j + 1 == J->nleaves ? end : J->k;
+    size_t len = mpz_sizeinbase(x, 10);
+    char *tmp = malloc(len + 2);
+    if (!tmp)
+        return 1;
+    mpz_get_str(tmp, 10, x);
+    len = strlen(tmp);
+    int rc = 0;
+    if (len > width || (j + 1 == J->nleaves && len != width)) {
+        rc = 1;   /* z has not `digits` digits */
+    } else {
+        memset(J->buf + end - width, '0', width - len);
+        memcpy(J->buf + end - len, tmp, len);
+    }
+    free(tmp);
+    return rc;
+}
+
+pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par)
+{
+    if (!buf || digits == 0 || mpz_sgn(z) < 0)
+        return PK_EINVAL;
+    int w = pk_par_width(par);
+    /* leaves: a power of two, about DEC_LEAVES_PER_THREAD per thread, each of many digits */
+    size_t nleaves = 1;
+    int depth = 0;
+    while (depth < 20 && nleaves < (size_t)w * DEC_LEAVES_PER_THREAD &&
+           digits / (2 * nleaves) >= DEC_LEAF_MIN_DIGITS) {
+        nleaves *= 2;
+        depth++;
+    }
+    if (w < 2 || digits < DEC_PAR_MIN_DIGITS || depth == 0) {
+        if (mpz_sizeinbase(z, 10) > digits + 1)
+            return PK_EINVAL;
+        char *tmp = malloc(mpz_sizeinbase(z, 10) + 2);
+        if (!tmp)
+            return PK_ENOMEM;
+        mpz_get_str(tmp, 10, z);
+        int ok = strlen(tmp) == digits;
+        if (ok)
+            memcpy(buf, tmp, digits);
+        free(tmp);
+        return ok ? PK_OK : PK_EINVAL;
+    }
+    size_t k = (digits + nleaves - 1) / nleaves;   /* (nleaves - 1) k < digits as digits > nleaves^2 */
+    if ((nleaves - 1) * k >= digits)
+        return PK_EINVAL;
+    dec_job J = {.k = k, .buf = buf, .digits = digits, .nleaves = nleaves};
+    J.pw = malloc((size_t)depth * sizeof(mpz_t));
+    if (!J.pw)
+        return PK_ENOMEM;
+    mpz_init(J.pw[0]);
+    mpz_ui_pow_ui(J.pw[0], 5, k);
+    for (int i = 1; i < depth; i++) {
+        mpz_init(J.pw[i]);
+        mpz_mul(J.pw[i], J.pw[i - 1], J.pw[i - 1]);
+    }
+    pk_status st = PK_OK;
+    size_t nfrom = 0;   /* segments held in J.from */
+    J.from = NULL;
+    J.top = z;
+    for (int lvl = 0; lvl < depth; lvl++) {
+        size_t nseg = (size_t)1 << lvl;
+        J.to = malloc(2 * nseg * sizeof(mpz_t));
+        if (!J.to) {
+            st = PK_ENOMEM;
+            break;
+        }
+        for (size_t s = 0; s < 2 * nseg; s++)
+            mpz_init(J.to[s]);
+        J.level_i = depth - 1 - lvl;
+        pk_par_run(par, nseg, dec_split, &J);   /* clears J.from[*] */
+        free(J.from);
+        J.from = J.to;
+        nfrom = 2 * nseg;
+        J.top = NULL;
+    }
+    if (st == PK_OK && pk_par_run(par, nleaves, dec_leaf, &J) != 0)
+        st = PK_EINVAL;
+    for (size_t j = 0; j < nfrom; j++)
+        mpz_clear(J.from[j]);
+    free(J.from);
+    for (int i = 0; i < depth; i++)
+        mpz_clear(J.pw[i]);
+    free(J.pw);
+    return st;
+}

@@ -1,0 +1,44 @@
+/* Big-integer steps for huge results (primorial's): a multiplication split over threads,
+ * the decimal summary of a number without converting it whole, a parallel decimal
+ * conversion, and a cheap fingerprint.  Pure: the threads come from a pk_par runner the
+ * driver lends (NULL: one thread). */
+#ifndef PK_BIGNUM_H
+#define PK_BIGNUM_H
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+#include "pk_kernel.h"
+#include "pk_par.h"
+
+/* r = a * b.  When par offers w >= 2 threads and both operands are large (>= 1 Mbit), the
+ * longer operand is cut into w pieces of equal size (in limbs: balanced by bits), each piece
+ * is multiplied by the other operand on its own thread, and the shifted products are added.
+ * Otherwise plain mpz_mul.  r may be a or b. */
+void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par);
+
+/* Decimal summary of z >= 0: digit count, first and last min(20, digits) digits. */
+typedef struct pk_dec_summary {
+    size_t digits;
+    char first[21], last[21];
+    int exact_fallback;   /* 1: the leading-limb bound could not decide, the exact method did */
+} pk_dec_summary;
+/* From the leading 256 bits of z and a two-sided bound on 5^k (so the error is bounded, not
+ * estimated); the last digits from z mod 5^20 and z mod 2^20.  Only when z / 10^(d-20) lies
+ * too close to an integer (z next to a power of 10, or 50 nines in a row after its 20th
+ * digit) does it fall back to pk_mpz_dec_summary_exact. */
+void pk_mpz_dec_summary(mpz_srcptr z, pk_dec_summary *s);
+/* The same by full-size arithmetic (10^(d-1) and a division): the slow reference. */
+void pk_mpz_dec_summary_exact(mpz_srcptr z, pk_dec_summary *s);
+
+/* The decimal digits of z >= 0, which has exactly `digits` digits (pk_mpz_dec_summary), into
+ * buf[0 .. digits) (buf has room for digits + 1 bytes; no terminator is promised): the same
+ * bytes as mpz_get_str(buf, 10, z).  Divide and conquer: z is split by powers 10^(k 2^i)
+ * (divisions by 5^(k 2^i) of z >> k 2^i), the halves of each level on separate threads,
+ * the leaves converted by mpz_get_str in parallel and zero-padded.  PK_EINVAL when z does
+ * not have `digits` digits, PK_ENOMEM. */
+pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par);
+
+/* The fingerprint of a result: |z| mod (2^61 - 1), a prime; one pass over the limbs. */
+#define PK_M61 ((uint64_t)2305843009213693951ull)
+uint64_t pk_mpz_mod_m61(mpz_srcptr z);
+#endif
