@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "command.h"
+#include "machine.h"
 #include "measure.h"
 #include "isprime.h"
 #include "primorial.h"
@@ -164,16 +165,23 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
     int rc = PK_EXIT_OK;
     if (!b.ctx || !b.z || !b.secs || !b.setup || !wall)
         rc = pk_runtime_error("primorial: out of memory");
-    for (size_t rep = 0; rc == PK_EXIT_OK && rep < runs; rep++) {
-        b.rep = rep;
+    json_object *machine = rc == PK_EXIT_OK ? pk_machine_probe(cli) : NULL;   /* one process */
+    size_t done = 0;   /* runs made: warm-ups, then timed ones as --repeat / --budget say */
+    double timed = 0;
+    while (rc == PK_EXIT_OK && done < runs &&
+           (done < (size_t)cli->warmup || pk_repeat_more(cli, (int)(done - (size_t)cli->warmup), timed))) {
+        b.rep = done;
         double t0 = pk_wtime();
         if (pk_run_tasks(&cli->exec, nt, batch_task, &b) != 0)
             rc = pk_runtime_error("primorial: a task failed");
-        wall[rep] = pk_wtime() - t0;
+        wall[done] = pk_wtime() - t0;
+        if (done >= (size_t)cli->warmup)
+            timed += wall[done];
+        done++;
     }
     pk_par_omp po;
     const pk_par *lent = pk_par_omp_init(&po, pk_exec_local(&cli->exec).threads);
-    int m = cli->repeat;
+    int m = rc == PK_EXIT_OK ? (int)done - cli->warmup : 1;
     double *mine = calloc((size_t)m, sizeof *mine), wall_min, wall_med, wall_max;
     if (rc == PK_EXIT_OK && (!mine || pk_summarize(wall + cli->warmup, m, &wall_min, &wall_med, &wall_max) != 0))
         rc = pk_runtime_error("primorial: out of memory");
@@ -181,9 +189,11 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
         pk_record r;
         pk_record_init(&r, cli, "primorial");
         pk_record_set_n(&r, ns[i]);
+        r.machine = json_object_get(machine);
         for (int k = 0; k < m; k++)   /* task i's time in each timed repetition */
             mine[k] = b.secs[((size_t)cli->warmup + (size_t)k) * nt + i];
-        pk_summarize(mine, m, &r.seconds_min, &r.seconds_median, &r.seconds_max);
+        if (pk_record_samples(&r, mine, m) != 0)
+            pk_summarize(mine, m, &r.seconds_min, &r.seconds_median, &r.seconds_max);
         r.setup_seconds = b.setup[i];
         describe(b.z[i], &r);
         r.verified = verify(ns[i], b.z[i], lent, &r);   /* after the batch: its threads are free */
@@ -200,6 +210,7 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
             mpz_clear(b.z[i]);
         pk_primorial_free(&b.ctx[i]);
     }
+    json_object_put(machine);
     free(mine), free(b.ctx), free(b.z), free(b.secs), free(b.setup), free(wall);
     return rc;
 }

@@ -46,7 +46,7 @@ double pk_imbalance(const double *t, int n)
 /* Timed runs: exactly cli->repeat, or with --repeat auto (the default) until their total
  * reaches cli->budget seconds or cli->repeat runs, whichever first -- every rank agrees on
  * whether to go on, so the collectives stay matched. */
-static int go_on(const pk_cli *cli, int done, double total)
+int pk_repeat_more(const pk_cli *cli, int done, double total)
 {
     int more = done < cli->repeat && (!cli->repeat_auto || total < cli->budget);
     if (cli->repeat_auto && cli->exec.nranks > 1) {
@@ -74,7 +74,7 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     }
     int have = 0, runs = 0;
     double timed = 0;
-    while (err == PK_OK && (runs < cli->warmup || go_on(cli, runs - cli->warmup, timed))) {
+    while (err == PK_OK && (runs < cli->warmup || pk_repeat_more(cli, runs - cli->warmup, timed))) {
         int i = runs;
         if (have && k->release)
             k->release(ctx, result);

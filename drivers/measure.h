@@ -12,6 +12,10 @@
 pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uint64_t lo,
                      uint64_t hi, void *result, pk_record *r);
 
+/* After `done` timed runs that took `total` seconds, is another one due (--repeat R, or
+ * --repeat auto within --budget)?  Collective under MPI when auto (the ranks agree). */
+int pk_repeat_more(const pk_cli *cli, int done, double total);
+
 /* Minimum, median (mean of the middle two for even n) and maximum of n >= 1 values;
  * 0, or -1 when out of memory. */
 int pk_summarize(const double *v, int n, double *min, double *median, double *max);
