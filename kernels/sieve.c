@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -182,13 +183,46 @@ void pk_sieve_free(pk_sieve *st)
     free(st->seg);
     presieve_free(&st->ps);
     free(st->sp);
-    if (st->head) {
-        for (uint64_t k = 0; k <= st->nbmask; k++)
-            for (bchunk *c = st->head[k], *n; c; c = n) { n = c->next; free(c); }
-        free(st->head);
-    }
-    for (bchunk *c = st->freec, *n; c; c = n) { n = c->next; free(c); }
+    free(st->wp);
+    for (size_t k = 0; k < st->nslabs; k++) free(st->slabs[k]);
+    free(st->slabs);
     memset(st, 0, sizeof *st);
+}
+
+/* A fresh bucket block (from the free list, else from a new slab); NULL when memory runs out. */
+static uint64_t *block_get(pk_sieve *st)
+{
+    uint64_t *b = st->freeb;
+    if (b) {
+        st->freeb = (uint64_t *)(uintptr_t)b[0];
+        return b;
+    }
+    if (st->nslabs == st->capslabs) {
+        size_t cap = st->capslabs ? 2 * st->capslabs : 16;
+        void **ns = realloc(st->slabs, cap * sizeof *ns);
+        if (!ns) return NULL;
+        st->slabs = ns;
+        st->capslabs = cap;
+    }
+    const size_t bytes = (size_t)BK_SLAB * BK_BYTES;
+    uint8_t *slab = aligned_alloc(bytes, bytes);
+    if (!slab) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(slab, bytes, MADV_HUGEPAGE);
+#endif
+    st->slabs[st->nslabs++] = slab;
+    for (size_t k = 1; k < BK_SLAB; k++) {   /* block 0 is returned, the rest go to the free list */
+        uint64_t *f = (uint64_t *)(void *)(slab + k * BK_BYTES);
+        f[0] = (uint64_t)(uintptr_t)st->freeb;
+        st->freeb = f;
+    }
+    return (uint64_t *)(void *)slab;
+}
+
+static inline void block_put(pk_sieve *st, uint64_t *b)
+{
+    b[0] = (uint64_t)(uintptr_t)st->freeb;
+    st->freeb = b;
 }
 
 /* Prepare to sieve the integers [a, b]: a <= b, and ctx->small holds every prime <= sqrt(b). */
@@ -230,26 +264,26 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
         uint64_t jump = (pmax / 4 + 8) / SEG + 2, nb = 1;
         while (nb < jump) nb <<= 1;
         while (nb > 1 && nb / 2 > st->lastseg + 1) nb >>= 1;   /* never more lists than segments */
-        st->head = calloc(nb, sizeof *st->head);
-        if (!st->head) { pk_sieve_free(st); return PK_ENOMEM; }
+        st->wp = calloc(nb, sizeof *st->wp);
+        if (!st->wp) { pk_sieve_free(st); return PK_ENOMEM; }
         st->nbmask = nb - 1;
     }
     st->segno = 0;
     return PK_OK;
 }
 
+/* Append entry e to the list of segment t. */
 static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
 {
-    bchunk **h = &st->head[t & st->nbmask], *c = *h;
-    if (!c || c->n == BK_N) {
-        bchunk *nc = st->freec;
-        if (nc) st->freec = nc->next;
-        else if (!(nc = malloc(sizeof *nc))) { st->err = PK_ENOMEM; return; }
-        nc->next = c;
-        nc->n = 0;
-        *h = c = nc;
+    uint64_t **w = &st->wp[t & st->nbmask], *p = *w;
+    if (!((uintptr_t)p & (BK_BYTES - 1))) {   /* no list yet, or its block is full */
+        uint64_t *b = block_get(st);
+        if (!b) { st->err = PK_ENOMEM; return; }
+        b[0] = (uint64_t)(uintptr_t)(p ? p - BK_WORDS : NULL);
+        p = b + 1;
     }
-    c->e[c->n++] = e;
+    *p++ = e;
+    *w = p;
 }
 
 /* Activate the primes whose square is <= h (the largest integer of the current segment). */
@@ -366,13 +400,15 @@ PK_HOT static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, s
 
 PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
-    bchunk **h = &st->head[st->segno & st->nbmask];
-    bchunk *c = *h;
-    *h = NULL;
+    uint64_t **w = &st->wp[st->segno & st->nbmask];
+    uint64_t *p = *w;
+    *w = NULL;
     const int last = st->segno == st->lastseg;
-    while (c) {
-        for (uint32_t k = 0; k < c->n; k++) {
-            uint64_t e = c->e[k];
+    while (p) {
+        uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+        const uint64_t *q = b + 1, *end = p;
+        for (; q < end; q++) {
+            uint64_t e = *q;
             uint64_t i = (uint32_t)e & (SEG - 1);
             unsigned j = (unsigned)(e >> 29) & 7;
             uint32_t hi = (uint32_t)(e >> 32);
@@ -389,10 +425,9 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
                     bucket_push(st, t, (i & (SEG - 1)) | (uint64_t)j << 29 | (uint64_t)hi << 32);
             }
         }
-        bchunk *n = c->next;
-        c->next = st->freec;
-        st->freec = c;
-        c = n;
+        uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
+        block_put(st, b);
+        p = prev ? prev + BK_WORDS : NULL;
     }
 }
 
@@ -418,7 +453,7 @@ int pk_sieve_next(pk_sieve *st)
     else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
     cross_small(s, len, st->sp + st->ntiny, st->nsmall - st->ntiny);
     cross_medium(s, len, st->sp + st->nsmall, st->nsp - st->nsmall);
-    if (st->head) cross_large(st, s, len);
+    if (st->wp) cross_large(st, s, len);
     if (st->segno == 0) s[0] &= mask_ge((unsigned)(st->a - 30 * st->B0));
     if (st->segno == st->lastseg) s[len - 1] &= mask_le((unsigned)(st->b - 30 * st->B1));
     memset(s + len, 0, 64);

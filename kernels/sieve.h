@@ -43,9 +43,12 @@ typedef struct {
 typedef struct { uint32_t off, a; uint8_t ri, j; } sprime;   /* small / medium prime state */
 
 /* Bucket entry of a large prime: low 32 bits = offset in its segment | j << 29,
- * high 32 bits = a << 3 | ri (a < 2^32 / 30 < 2^28). */
-enum { BK_N = 1022 };
-typedef struct bchunk { struct bchunk *next; uint32_t n, pad; uint64_t e[BK_N]; } bchunk;
+ * high 32 bits = a << 3 | ri (a < 2^32 / 30 < 2^28).  Entries live in blocks of BK_BYTES,
+ * aligned to BK_BYTES: word 0 of a block links to the block filled before it in the same list,
+ * words 1.. hold entries.  A list is known by its write pointer alone: the block a pointer
+ * falls in (or ends) is found by alignment, and a pointer on a block boundary (or NULL) means
+ * "take a fresh block" -- so a push touches one cache line of bucket memory. */
+enum { BK_BYTES = 8192, BK_WORDS = BK_BYTES / 8, BK_SLAB = 256 };   /* blocks per slab (2 MiB) */
 
 typedef struct {
     const pk_primes_ctx *ctx;
@@ -61,9 +64,11 @@ typedef struct {
     size_t nsp, ntiny, nsmall;  /* active; of them in the tiny / tiny + small classes */
     size_t next;                /* next index into ctx->small to activate */
     size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
-    bchunk **head;              /* circular: head[t & nbmask] lists the entries for segment t */
+    uint64_t **wp;              /* circular: wp[t & nbmask] is the write pointer of segment t's list */
     uint64_t nbmask;
-    bchunk *freec;
+    uint64_t *freeb;            /* free blocks, linked through word 0 */
+    void **slabs;               /* the slabs the blocks come from */
+    size_t nslabs, capslabs;
     pk_status err;
 } pk_sieve;
 
