@@ -42,8 +42,15 @@ typedef struct {
 
 typedef struct { uint32_t off, a; uint8_t ri, j; } sprime;   /* small / medium prime state */
 
-/* Bucket entry of a large prime: low 32 bits = offset in its segment | j << 29,
- * high 32 bits = a << 3 | ri (a < 2^32 / 30 < 2^28).  Entries live in blocks of BK_BYTES,
+/* Large primes step over the multiples of 7 too (a wheel of 210): their state is the byte
+ * offset of the next multiple p*q and the wheel position w = 48 * ri + (index of q mod 210
+ * among the 48 residues prime to 210), where p = 30a + pk_wheel[ri].  Moving on from
+ * position w: clear bit mask, add a * factor + correct bytes, go to position next. */
+typedef struct { uint8_t mask, factor, correct, pad; uint16_t next, pad2; } wheel210_t;
+enum { W210 = 48 * 8 };
+
+/* Bucket entry of a large prime: low 32 bits = offset in its segment | w << 20,
+ * high 32 bits = a (< 2^32 / 30).  Entries live in blocks of BK_BYTES,
  * aligned to BK_BYTES: word 0 of a block links to the block filled before it in the same list,
  * words 1.. hold entries.  A list is known by its write pointer alone: the block a pointer
  * falls in (or ends) is found by alignment, and a pointer on a block boundary (or NULL) means
@@ -66,6 +73,8 @@ typedef struct {
     size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
     uint64_t **wp;              /* circular: wp[t & nbmask] is the write pointer of segment t's list */
     uint64_t nbmask;
+    wheel210_t w210[W210];      /* large primes' wheel (the same for every sieve) */
+    uint8_t next210[210], pos210[210];   /* distance to the next residue prime to 210; its index */
     uint64_t *freeb;            /* free blocks, linked through word 0 */
     void **slabs;               /* the slabs the blocks come from */
     size_t nslabs, capslabs;
