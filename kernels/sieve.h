@@ -15,7 +15,7 @@
 #define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= segment */
 #endif
 #ifndef PK_PRIMES_LARGE
-#define PK_PRIMES_LARGE 8            /* primes >= 8 segments (<= ~1 multiple / segment): buckets */
+#define PK_PRIMES_LARGE 2            /* primes >= 2 segments (<= ~4 multiples / segment): buckets */
 #endif
 #ifndef PK_PRIMES_TINY
 #define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
