@@ -43,7 +43,7 @@ unset OMP_PROC_BIND OMP_PLACES
 CASES=()
 for x in $PI_LIST; do CASES+=("pi($x) 0 $x"); done
 for s in 1000000000000 100000000000000 10000000000000000 1000000000000000000; do
-    CASES+=("[$s,+$LEN] $s $((s + LEN))")
+    CASES+=("$s+$LEN $s $((s + LEN))")   # (no commas: the name is a CSV field)
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
