@@ -8,8 +8,12 @@
  *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
  *   2. small primes (at least a wheel turn per segment) cross off eight multiples per turn at
  *      fixed offsets; medium primes step one multiple at a time;
- *   3. large primes (about one multiple per segment or fewer) wait in buckets, one list per
- *      segment ahead, so a segment only touches the primes that actually hit it;
+ *   3. large primes (from 2 segments up: a few multiples per segment or fewer) wait in
+ *      buckets, one list per segment ahead, so a segment only touches the primes that
+ *      actually hit it.  They step on a wheel of 210 (the multiples of 7 are skipped), one
+ *      multiple per bucket entry: cross it off, then append the entry to the list of the
+ *      segment its next multiple falls in (this segment's list again, drained until empty).
+ *      A list is a chain of 8 KiB aligned blocks known by its write pointer (sieve.h);
  *   4. bits outside [a, b] are masked away and popcount counts the survivors.
  *
  * A sieving prime p = 30a + r crosses off p*q for q prime to 30, from q = p (that is p^2):

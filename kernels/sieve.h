@@ -17,6 +17,9 @@
 #ifndef PK_PRIMES_LARGE
 #define PK_PRIMES_LARGE 2            /* primes >= 2 segments (<= ~4 multiples / segment): buckets */
 #endif
+#ifndef PK_PRIMES_SMALL
+#define PK_PRIMES_SMALL (1 << PK_PRIMES_SEG_LOG)   /* primes below this: eight multiples per turn */
+#endif
 #ifndef PK_PRIMES_TINY
 #define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
 #endif
@@ -28,7 +31,7 @@ enum {
     PRESIEVE_MAX = 163,            /* primes 7..163 come from patterns */
     FIX_BYTES = 6,                 /* bytes 0..5 (integers < 180) hold the pattern primes */
     TINY_LIMIT = PK_PRIMES_TINY,   /* p < TINY_LIMIT: unrolled loop, chunk by chunk */
-    SMALL_LIMIT = SEG,             /* p < SMALL_LIMIT: unrolled loop over the whole segment */
+    SMALL_LIMIT = PK_PRIMES_SMALL, /* p < SMALL_LIMIT: unrolled loop over the whole segment */
     LARGE_LIMIT = PK_PRIMES_LARGE * SEG, /* p >= LARGE_LIMIT: buckets */
 };
 _Static_assert(CHUNK % 64 == 0 && CHUNK <= SEG && SEG_LOG <= 20, "sieve geometry");
