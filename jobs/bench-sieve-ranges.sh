@@ -16,10 +16,9 @@ REPS=${REPS:-5}
 LEN=10000000000
 PI_LIST="10000000000 100000000000"
 THREADS="1 2"
-QUICK=0
 while [ $# -gt 0 ]; do
     case "$1" in
-    --quick) QUICK=1; LEN=1000000000; PI_LIST="1000000000 10000000000"; REPS=${REPS_QUICK:-3} ;;
+    --quick) LEN=1000000000; PI_LIST="1000000000 10000000000"; REPS=${REPS_QUICK:-3} ;;
     --threads) THREADS=$2; shift ;;
     -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "bench-sieve-ranges: unknown option '$1' (usage: [--quick] [--threads \"1 2\"])" >&2; exit 2 ;;
