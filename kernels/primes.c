@@ -232,10 +232,12 @@ static uint64_t primes_grain(const void *vctx)
     const pk_primes_ctx *ctx = vctx;
     if (ctx->algo == PK_PRIMES_TRIAL) return (uint64_t)1 << 16;
     if (ctx->algo == PK_PRIMES_NAIVE) return (uint64_t)1 << 8;
-    /* sieve: 128 segments at least, and enough that activating every sieving prime
-     * (one division each) stays a small part of a piece; whole segments */
+    /* sieve: 8 MiB of sieve at least, and enough that activating every sieving prime (one
+     * division and a bucket push each) stays a small part of a piece: a prime p near sqrt(n)
+     * hits about once in 3.75 p integers, so 128 sqrt(n) gives it ~34 hits per activation
+     * (far out this leaves one piece per thread for a range of 1e10); whole segments */
     const uint64_t span = (uint64_t)30 * SEG;
-    uint64_t g = (uint64_t)30 << 23, g2 = (uint64_t)ctx->nsmall * 128;   /* 8 MiB of sieve */
+    uint64_t g = (uint64_t)30 << 23, g2 = pk_isqrt64(ctx->n_max) * 128;
     g = (g + span - 1) / span * span;
     if (g2 > g) g = (g2 + span - 1) / span * span;
     return g;

@@ -8,8 +8,12 @@
  *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
  *   2. small primes (at least a wheel turn per segment) cross off eight multiples per turn at
  *      fixed offsets; medium primes step one multiple at a time;
- *   3. large primes (about one multiple per segment or fewer) wait in buckets, one list per
- *      segment ahead, so a segment only touches the primes that actually hit it;
+ *   3. large primes (from 2 segments up: a few multiples per segment or fewer) wait in
+ *      buckets, one list per segment ahead, so a segment only touches the primes that
+ *      actually hit it.  They step on a wheel of 210 (the multiples of 7 are skipped), one
+ *      multiple per bucket entry: cross it off, then append the entry to the list of the
+ *      segment its next multiple falls in (this segment's list again, drained until empty).
+ *      A list is a chain of 8 KiB aligned blocks known by its write pointer (sieve.h);
  *   4. bits outside [a, b] are masked away and popcount counts the survivors.
  *
  * A sieving prime p = 30a + r crosses off p*q for q prime to 30, from q = p (that is p^2):
@@ -25,6 +29,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -182,13 +187,73 @@ void pk_sieve_free(pk_sieve *st)
     free(st->seg);
     presieve_free(&st->ps);
     free(st->sp);
-    if (st->head) {
-        for (uint64_t k = 0; k <= st->nbmask; k++)
-            for (bchunk *c = st->head[k], *n; c; c = n) { n = c->next; free(c); }
-        free(st->head);
-    }
-    for (bchunk *c = st->freec, *n; c; c = n) { n = c->next; free(c); }
+    free(st->wp);
+    for (size_t k = 0; k < st->nslabs; k++) free(st->slabs[k]);
+    free(st->slabs);
     memset(st, 0, sizeof *st);
+}
+
+/* A fresh bucket block (from the free list, else from a new slab); NULL when memory runs out. */
+static uint64_t *block_get(pk_sieve *st)
+{
+    uint64_t *b = st->freeb;
+    if (b) {
+        st->freeb = (uint64_t *)(uintptr_t)b[0];
+        return b;
+    }
+    if (st->nslabs == st->capslabs) {
+        size_t cap = st->capslabs ? 2 * st->capslabs : 16;
+        void **ns = realloc(st->slabs, cap * sizeof *ns);
+        if (!ns) return NULL;
+        st->slabs = ns;
+        st->capslabs = cap;
+    }
+    const size_t bytes = (size_t)BK_SLAB * BK_BYTES;
+    uint8_t *slab = aligned_alloc(bytes, bytes);
+    if (!slab) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(slab, bytes, MADV_HUGEPAGE);
+#endif
+    st->slabs[st->nslabs++] = slab;
+    for (size_t k = 1; k < BK_SLAB; k++) {   /* block 0 is returned, the rest go to the free list */
+        uint64_t *f = (uint64_t *)(void *)(slab + k * BK_BYTES);
+        f[0] = (uint64_t)(uintptr_t)st->freeb;
+        st->freeb = f;
+    }
+    return (uint64_t *)(void *)slab;
+}
+
+static inline void block_put(pk_sieve *st, uint64_t *b)
+{
+    b[0] = (uint64_t)(uintptr_t)st->freeb;
+    st->freeb = b;
+}
+
+/* The wheel of 210 for the large primes (sieve.h). */
+static void wheel210_init(pk_sieve *st)
+{
+    uint8_t res[48];
+    unsigned n = 0;
+    for (unsigned x = 1; x < 210; x++)
+        if (x % 2 && x % 3 && x % 5 && x % 7) res[n++] = (uint8_t)x;
+    for (unsigned x = 0; x < 210; x++) {
+        unsigned d = 0;
+        while ((x + d) % 2 == 0 || (x + d) % 3 == 0 || (x + d) % 5 == 0 || (x + d) % 7 == 0) d++;
+        st->next210[x] = (uint8_t)d;
+        unsigned y = (x + d) % 210, k = 0;
+        while (res[k] != y) k++;
+        st->pos210[x] = (uint8_t)k;
+    }
+    for (unsigned ri = 0; ri < 8; ri++)
+        for (unsigned k = 0; k < 48; k++) {
+            unsigned r = WH[ri], w = res[k], g = k < 47 ? res[k + 1] - w : 211u - w;
+            unsigned m = r * w % 30;   /* the multiple's residue mod 30: its bit */
+            wheel210_t *e = &st->w210[48 * ri + k];
+            e->mask = (uint8_t)~(1u << WIDX[m]);
+            e->factor = (uint8_t)g;
+            e->correct = (uint8_t)((m + r * g) / 30);
+            e->next = (uint16_t)(48 * ri + (k + 1) % 48);
+        }
 }
 
 /* Prepare to sieve the integers [a, b]: a <= b, and ctx->small holds every prime <= sqrt(b). */
@@ -224,32 +289,33 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
         if (!st->sp) { pk_sieve_free(st); return PK_ENOMEM; }
     }
     if (st->end_all > st->end_med) {
-        /* a large prime's next multiple is < 7p/30 + 1 bytes ahead on activation and
-         * <= p/5 + 6 bytes ahead after a hit: enough lists for the longest jump */
+        /* a large prime's next multiple is < 11p/30 + 1 bytes ahead on activation and
+         * <= p/3 + 11 bytes ahead after a hit: enough lists for the longest jump */
         uint64_t pmax = ctx->small[st->end_all - 1];
-        uint64_t jump = (pmax / 4 + 8) / SEG + 2, nb = 1;
+        uint64_t jump = (pmax / 2 + 16) / SEG + 2, nb = 1;
         while (nb < jump) nb <<= 1;
         while (nb > 1 && nb / 2 > st->lastseg + 1) nb >>= 1;   /* never more lists than segments */
-        st->head = calloc(nb, sizeof *st->head);
-        if (!st->head) { pk_sieve_free(st); return PK_ENOMEM; }
+        st->wp = calloc(nb, sizeof *st->wp);
+        if (!st->wp) { pk_sieve_free(st); return PK_ENOMEM; }
         st->nbmask = nb - 1;
+        wheel210_init(st);
     }
     st->segno = 0;
     return PK_OK;
 }
 
+/* Append entry e to the list of segment t. */
 static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
 {
-    bchunk **h = &st->head[t & st->nbmask], *c = *h;
-    if (!c || c->n == BK_N) {
-        bchunk *nc = st->freec;
-        if (nc) st->freec = nc->next;
-        else if (!(nc = malloc(sizeof *nc))) { st->err = PK_ENOMEM; return; }
-        nc->next = c;
-        nc->n = 0;
-        *h = c = nc;
+    uint64_t **w = &st->wp[t & st->nbmask], *p = *w;
+    if (!((uintptr_t)p & (BK_BYTES - 1))) {   /* no list yet, or its block is full */
+        uint64_t *b = block_get(st);
+        if (!b) { st->err = PK_ENOMEM; return; }
+        b[0] = (uint64_t)(uintptr_t)(p ? p - BK_WORDS : NULL);
+        p = b + 1;
     }
-    c->e[c->n++] = e;
+    *p++ = e;
+    *w = p;
 }
 
 /* Activate the primes whose square is <= h (the largest integer of the current segment). */
@@ -257,7 +323,7 @@ static void activate(pk_sieve *st, uint64_t h)
 {
     const uint32_t *P = st->ctx->small;
     const uint64_t lo30 = 30 * st->s0;
-    while (st->next < st->end_all) {
+    while (st->next < st->end_med) {
         uint64_t p = P[st->next];
         if (p * p > h) break;
         uint64_t q;
@@ -266,22 +332,29 @@ static void activate(pk_sieve *st, uint64_t h)
         q += WNEXT[q % 30];
         /* p*q - 30 s0 < 7p (or p^2 when q = p), so the wrapping product is exact here */
         uint64_t off = (p * q - lo30) / 30;
-        uint32_t a = (uint32_t)(p / 30);
-        uint8_t ri = WIDX[p % 30], j = WIDX[q % 30];
-        if (st->next < st->end_med) {
-            sprime *e = &st->sp[st->nsp++];
-            e->off = (uint32_t)off;
-            e->a = a;
-            e->ri = ri;
-            e->j = j;
-            if (st->next < st->end_small) st->nsmall++;
-            if (st->next < st->end_tiny) st->ntiny++;
-        } else {
-            uint64_t t = st->segno + (off >> SEG_LOG);
-            if (t <= st->lastseg)
-                bucket_push(st, t, (off & (SEG - 1)) | (uint64_t)j << 29 |
-                                   ((uint64_t)a << 3 | ri) << 32);
-        }
+        sprime *e = &st->sp[st->nsp++];
+        e->off = (uint32_t)off;
+        e->a = (uint32_t)(p / 30);
+        e->ri = WIDX[p % 30];
+        e->j = WIDX[q % 30];
+        if (st->next < st->end_small) st->nsmall++;
+        if (st->next < st->end_tiny) st->ntiny++;
+        st->next++;
+    }
+    while (st->next < st->end_all) {   /* large primes: wheel 210, into the buckets */
+        uint64_t p = P[st->next];
+        if (p * p > h) break;
+        uint64_t q;
+        if (p * p >= lo30) q = p;
+        else { q = lo30 / p; if (q * p != lo30) q++; }
+        unsigned qm = (unsigned)(q % 210);
+        q += st->next210[qm];
+        /* p*q - 30 s0 < 11p (or p^2 when q = p), so the wrapping product is exact here */
+        uint64_t off = (p * q - lo30) / 30;
+        uint64_t w = 48u * WIDX[p % 30] + st->pos210[qm];
+        uint64_t t = st->segno + (off >> SEG_LOG);
+        if (t <= st->lastseg)
+            bucket_push(st, t, (off & (SEG - 1)) | w << 20 | (p / 30) << 32);
         st->next++;
     }
 }
@@ -366,33 +439,50 @@ PK_HOT static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, s
 
 PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
-    bchunk **h = &st->head[st->segno & st->nbmask];
-    bchunk *c = *h;
-    *h = NULL;
-    const int last = st->segno == st->lastseg;
-    while (c) {
-        for (uint32_t k = 0; k < c->n; k++) {
-            uint64_t e = c->e[k];
-            uint64_t i = (uint32_t)e & (SEG - 1);
-            unsigned j = (unsigned)(e >> 29) & 7;
-            uint32_t hi = (uint32_t)(e >> 32);
-            uint64_t a = hi >> 3;
-            unsigned ri = hi & 7;
-            while (i < len) {   /* (the last segment may be shorter than SEG) */
-                s[i] &= MASKT[ri][j];
-                i += a * DW[j] + DCT[ri][j];
-                j = (j + 1) & 7;
+    uint64_t **w = &st->wp[st->segno & st->nbmask];
+    const wheel210_t *W = st->w210;
+    if (st->segno == st->lastseg) {   /* the last segment: no pushes, len may be < SEG */
+        uint64_t *p = *w;
+        *w = NULL;
+        while (p) {
+            uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+            for (const uint64_t *q = b + 1; q < p; q++) {
+                uint64_t e = *q, i = (uint32_t)e & (SEG - 1), a = e >> 32;
+                unsigned k = ((uint32_t)e >> 20) & 511;
+                while (i < len) {
+                    s[i] &= W[k].mask;
+                    i += a * W[k].factor + W[k].correct;
+                    k = W[k].next;
+                }
             }
-            if (!last) {   /* len == SEG here, so i >= SEG: the target is a later segment */
-                uint64_t t = st->segno + (i >> SEG_LOG);
-                if (t <= st->lastseg)
-                    bucket_push(st, t, (i & (SEG - 1)) | (uint64_t)j << 29 | (uint64_t)hi << 32);
-            }
+            uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
+            block_put(st, b);
+            p = prev ? prev + BK_WORDS : NULL;
         }
-        bchunk *n = c->next;
-        c->next = st->freec;
-        st->freec = c;
-        c = n;
+        return;
+    }
+    /* len == SEG: one multiple per entry, then on to the list of the segment it falls in --
+     * this one again when it falls here (the loop runs until this list stays empty) */
+    const uint64_t segno = st->segno, lastseg = st->lastseg;
+    uint64_t *p;
+    while ((p = *w) != NULL) {
+        *w = NULL;
+        while (p) {
+            uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+            for (const uint64_t *q = b + 1; q < p; q++) {
+                uint64_t e = *q, i = (uint32_t)e & (SEG - 1), a = e >> 32;
+                unsigned k = ((uint32_t)e >> 20) & 511;
+                s[i] &= W[k].mask;
+                i += a * W[k].factor + W[k].correct;
+                k = W[k].next;
+                uint64_t t = segno + (i >> SEG_LOG);
+                if (t <= lastseg)
+                    bucket_push(st, t, (i & (SEG - 1)) | (uint64_t)k << 20 | a << 32);
+            }
+            uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
+            block_put(st, b);
+            p = prev ? prev + BK_WORDS : NULL;
+        }
     }
 }
 
@@ -418,7 +508,7 @@ int pk_sieve_next(pk_sieve *st)
     else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
     cross_small(s, len, st->sp + st->ntiny, st->nsmall - st->ntiny);
     cross_medium(s, len, st->sp + st->nsmall, st->nsp - st->nsmall);
-    if (st->head) cross_large(st, s, len);
+    if (st->wp) cross_large(st, s, len);
     if (st->segno == 0) s[0] &= mask_ge((unsigned)(st->a - 30 * st->B0));
     if (st->segno == st->lastseg) s[len - 1] &= mask_le((unsigned)(st->b - 30 * st->B1));
     memset(s + len, 0, 64);

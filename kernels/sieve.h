@@ -15,7 +15,10 @@
 #define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= segment */
 #endif
 #ifndef PK_PRIMES_LARGE
-#define PK_PRIMES_LARGE 8            /* primes >= 8 segments (<= ~1 multiple / segment): buckets */
+#define PK_PRIMES_LARGE 2            /* primes >= 2 segments (<= ~4 multiples / segment): buckets */
+#endif
+#ifndef PK_PRIMES_SMALL
+#define PK_PRIMES_SMALL (1 << PK_PRIMES_SEG_LOG)   /* primes below this: eight multiples per turn */
 #endif
 #ifndef PK_PRIMES_TINY
 #define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
@@ -28,7 +31,7 @@ enum {
     PRESIEVE_MAX = 163,            /* primes 7..163 come from patterns */
     FIX_BYTES = 6,                 /* bytes 0..5 (integers < 180) hold the pattern primes */
     TINY_LIMIT = PK_PRIMES_TINY,   /* p < TINY_LIMIT: unrolled loop, chunk by chunk */
-    SMALL_LIMIT = SEG,             /* p < SMALL_LIMIT: unrolled loop over the whole segment */
+    SMALL_LIMIT = PK_PRIMES_SMALL, /* p < SMALL_LIMIT: unrolled loop over the whole segment */
     LARGE_LIMIT = PK_PRIMES_LARGE * SEG, /* p >= LARGE_LIMIT: buckets */
 };
 _Static_assert(CHUNK % 64 == 0 && CHUNK <= SEG && SEG_LOG <= 20, "sieve geometry");
@@ -42,10 +45,20 @@ typedef struct {
 
 typedef struct { uint32_t off, a; uint8_t ri, j; } sprime;   /* small / medium prime state */
 
-/* Bucket entry of a large prime: low 32 bits = offset in its segment | j << 29,
- * high 32 bits = a << 3 | ri (a < 2^32 / 30 < 2^28). */
-enum { BK_N = 1022 };
-typedef struct bchunk { struct bchunk *next; uint32_t n, pad; uint64_t e[BK_N]; } bchunk;
+/* Large primes step over the multiples of 7 too (a wheel of 210): their state is the byte
+ * offset of the next multiple p*q and the wheel position w = 48 * ri + (index of q mod 210
+ * among the 48 residues prime to 210), where p = 30a + pk_wheel[ri].  Moving on from
+ * position w: clear bit mask, add a * factor + correct bytes, go to position next. */
+typedef struct { uint8_t mask, factor, correct, pad; uint16_t next, pad2; } wheel210_t;
+enum { W210 = 48 * 8 };
+
+/* Bucket entry of a large prime: low 32 bits = offset in its segment | w << 20,
+ * high 32 bits = a (< 2^32 / 30).  Entries live in blocks of BK_BYTES,
+ * aligned to BK_BYTES: word 0 of a block links to the block filled before it in the same list,
+ * words 1.. hold entries.  A list is known by its write pointer alone: the block a pointer
+ * falls in (or ends) is found by alignment, and a pointer on a block boundary (or NULL) means
+ * "take a fresh block" -- so a push touches one cache line of bucket memory. */
+enum { BK_BYTES = 8192, BK_WORDS = BK_BYTES / 8, BK_SLAB = 256 };   /* blocks per slab (2 MiB) */
 
 typedef struct {
     const pk_primes_ctx *ctx;
@@ -61,9 +74,13 @@ typedef struct {
     size_t nsp, ntiny, nsmall;  /* active; of them in the tiny / tiny + small classes */
     size_t next;                /* next index into ctx->small to activate */
     size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
-    bchunk **head;              /* circular: head[t & nbmask] lists the entries for segment t */
+    uint64_t **wp;              /* circular: wp[t & nbmask] is the write pointer of segment t's list */
     uint64_t nbmask;
-    bchunk *freec;
+    wheel210_t w210[W210];      /* large primes' wheel (the same for every sieve) */
+    uint8_t next210[210], pos210[210];   /* distance to the next residue prime to 210; its index */
+    uint64_t *freeb;            /* free blocks, linked through word 0 */
+    void **slabs;               /* the slabs the blocks come from */
+    size_t nslabs, capslabs;
     pk_status err;
 } pk_sieve;
 
