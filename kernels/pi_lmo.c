@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pi_lmo.h"
+#include "pk_isa.h"
 
 /* ---- integer roots ---- */
 
@@ -163,7 +164,7 @@ static inline uint64_t carry_of(const block_t *k, uint32_t L)
 /* The leaves of level b (prime p = p_{b+1}) with v in [low, high); the segment is sieved to
  * level min(b, depth).  Returns 0 when level b has no leaf at or after low, nor will any
  * higher level (used to stop). */
-static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, uint64_t two, int *any)
+PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, uint64_t two, int *any)
 {
     const pk_lmo_ctx *c = k->c;
     const uint64_t x = c->x, y = c->y;
@@ -207,16 +208,38 @@ static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, uint64_t 
             }
         }
     } else {
-        /* m prime in (mlo, mhi], mu(m) = -1: the leaf adds +phi */
-        for (uint32_t i = c->pi[mhi]; i > c->pi[mlo]; i--) {
-            uint64_t m = c->primes[i];
-            uint64_t v = x / (p * m);
-            if (v <= y && p * p > v) {
+        /* m prime in (mlo, mhi], mu(m) = -1: the leaf adds +phi.  Easy leaves come in
+         * clusters: the next primes m' < m whose v' = x / (p m') stays below the prime after
+         * v (and within the table and p^2) have the same pi(v'), so the same phi. */
+        const uint64_t ilo = c->pi[mlo], pp = p * p, xp = x / p;
+        const uint32_t *pr = c->primes;
+        uint64_t i = c->pi[mhi];
+        while (i > ilo) {
+            uint64_t m = pr[i];
+            uint64_t v = xp / m;
+            if (v <= y && pp > v) {
                 uint64_t pv = c->pi[v];
-                s += (pk_i128)(1 + pv - (pv < b ? pv : b));
+                uint64_t phi = pv < b ? 1 : 1 + pv - b;
+                uint64_t lim = (uint64_t)pr[pv + 1] - 1;   /* v' <= lim: same pi */
+                if (lim > y)
+                    lim = y;
+                if (lim > pp - 1)
+                    lim = pp - 1;
+                uint64_t mlow = xp / (lim + 1);             /* m' > mlow: v' <= lim */
+                uint64_t i0 = i--;
+                /* the cluster: a short walk down the primes, then a jump by the pi table */
+                for (int t = 0; t < 4 && i > ilo && pr[i] > mlow; t++)
+                    i--;
+                if (i > ilo && pr[i] > mlow) {
+                    i = c->pi[mlow];
+                    if (i < ilo)
+                        i = ilo;
+                }
+                s += (pk_i128)((i0 - i) * phi);
             } else {
                 s += (pk_i128)(carry + scan_count(&sc, v) - min_b_pi(c, b, v));
                 sg++;
+                i--;
             }
         }
     }
@@ -226,26 +249,26 @@ static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, uint64_t 
 }
 
 /* Cross off the odd multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
-static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
+PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
 {
     const uint64_t p2 = 2 * (uint64_t)c->primes[j];
     uint64_t m = w->next[j], removed = 0;
-    for (; m < high; m += p2) {
+    uint64_t *bits = w->bits;
+    uint32_t *ctr = w->ctr;
+    for (; m < high; m += p2) {   /* branch-free: half the multiples are gone already */
         uint64_t i = (m - low) >> 1;
-        uint64_t bit = 1ull << (i & 63);
-        uint64_t *wd = &w->bits[i >> 6];
-        if (*wd & bit) {
-            *wd &= ~bit;
-            w->ctr[i >> CHUNK_SHIFT]--;
-            removed++;
-        }
+        uint64_t wd = bits[i >> 6];
+        uint64_t was = (wd >> (i & 63)) & 1;
+        bits[i >> 6] = wd & ~(1ull << (i & 63));
+        ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
+        removed += was;
     }
     w->next[j] = m;
     return removed;
 }
 
 /* P2: the primes p in (y, sqrt x] with x / p in [low, high), at decreasing p (increasing v). */
-static void p2_terms(block_t *k, uint64_t low, uint64_t high, uint64_t two)
+PK_HOT static void p2_terms(block_t *k, uint64_t low, uint64_t high, uint64_t two)
 {
     const pk_lmo_ctx *c = k->c;
     const uint64_t x = c->x;
@@ -297,7 +320,7 @@ static void p2_terms(block_t *k, uint64_t low, uint64_t high, uint64_t two)
     k->k += n;
 }
 
-static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
+PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
 {
     const pk_lmo_ctx *c = k->c;
     lmo_work *w = k->w;
