@@ -425,6 +425,12 @@ out:
 
 /* Relative work per integer of the interval near v: sieving (1), the counting passes of the
  * levels with hard leaves, and the hard leaves themselves. */
+#ifndef LEAF_WEIGHT
+#define LEAF_WEIGHT 0.3   /* easy leaves (v <= y): read from the pi table, in clusters */
+#endif
+#ifndef HARD_WEIGHT
+#define HARD_WEIGHT 3.0   /* hard leaves (v > y): a count on the sieve each */
+#endif
 static double cost_density(const pk_lmo_ctx *c, double v)
 {
     double x = (double)c->x, y = (double)c->y;
@@ -438,7 +444,7 @@ static double cost_density(const pk_lmo_ctx *c, double v)
         f += 2.0 * top / log(top) / 1024.0 * 2.0;
     if (v * y * y >= x) {
         double n = x / v;
-        f += 16.0 * x / (v * v * log(n > 3 ? n : 3));
+        f += (v <= y ? LEAF_WEIGHT : HARD_WEIGHT) * x / (v * v * log(n > 3 ? n : 3));
     }
     return f;
 }
