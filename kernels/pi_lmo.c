@@ -149,6 +149,18 @@ typedef struct {
     uint32_t depth;    /* levels <= depth hold their true count */
 } block_t;
 
+#define PRE_PERIOD 15015u   /* 3 * 5 * 7 * 11 * 13: the pattern's period in odd numbers */
+#define PRE_LEVEL 6u
+static const uint32_t primorials[6] = {1, 2, 6, 30, 210, 2310};
+
+/* phi(v, b) for b < PRE_LEVEL from the table of one period */
+static inline uint64_t phi_small(const pk_lmo_ctx *c, uint64_t v, uint32_t b)
+{
+    const uint64_t q = primorials[b];
+    const uint16_t *t = c->phi_tab[b];
+    return (v / q) * t[q - 1] + t[v % q];
+}
+
 /* min(b, pi(v)) */
 static inline uint64_t min_b_pi(const pk_lmo_ctx *c, uint32_t b, uint64_t v)
 {
@@ -185,6 +197,23 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
     *any = 1;
     const uint32_t L = b < c->B ? b : c->B;
     const uint64_t carry = carry_of(k, L);
+    if (b < c->pre) {   /* below the pre-sieve: phi(v, b) from a table, no sieve */
+        pk_i128 s = 0;
+        if (small) {
+            for (uint64_t m = mhi; m > mlo; m--) {
+                int32_t lm = c->lpfmu[m];
+                if (lm == 0 || (uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
+                    continue;
+                uint64_t ph = phi_small(c, x / (p * m), b);
+                s += lm > 0 ? -(pk_i128)ph : (pk_i128)ph;
+            }
+        } else {
+            for (uint32_t i = c->pi[mhi]; i > c->pi[mlo]; i--)
+                s += (pk_i128)phi_small(c, x / (p * c->primes[i]), b);
+        }
+        k->s += s;
+        return 1;
+    }
     scan_t sc;
     scan_init(&sc, k->w, low, two);
     pk_i128 s = 0;
@@ -327,7 +356,7 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
     const uint32_t B = c->B;
     const uint64_t seg_bits = (uint64_t)1 << c->seg_log2;
     /* first multiples */
-    for (uint32_t j = 2; j <= B; j++) {
+    for (uint32_t j = c->pre + 1 > 2 ? c->pre + 1 : 2; j <= B; j++) {
         uint64_t p = c->primes[j];
         uint64_t m = (blo + p - 1) / p * p;
         if (m < p * p)
@@ -342,9 +371,22 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
         uint64_t high = bhi - low > 2 * seg_bits ? low + 2 * seg_bits : bhi;
         uint64_t nbits = (high - low) >> 1;
         size_t nw = (size_t)((nbits + 63) >> 6);
-        memset(w->bits, 0xff, nw * sizeof(uint64_t));
+        if (c->pre > 1) {   /* the pattern: multiples of 3..13 gone, the primes kept */
+            uint64_t off = (low >> 1) % PRE_PERIOD;
+            const uint64_t *pt = c->pattern + (off >> 6);
+            unsigned sh = (unsigned)(off & 63);
+            if (sh)
+                for (size_t i = 0; i < nw; i++)
+                    w->bits[i] = (pt[i] >> sh) | (pt[i + 1] << (64 - sh));
+            else
+                memcpy(w->bits, pt, nw * sizeof(uint64_t));
+            if (low == 0)
+                w->bits[0] |= (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 5) | (1ull << 6);
+        } else {
+            memset(w->bits, 0xff, nw * sizeof(uint64_t));
+        }
         if (nbits & 63)
-            w->bits[nw - 1] = (1ull << (nbits & 63)) - 1;
+            w->bits[nw - 1] &= (1ull << (nbits & 63)) - 1;
         size_t nch = (nw + CHUNK_WORDS - 1) / CHUNK_WORDS;
         for (size_t i = 0; i < nch; i++) {
             uint32_t n = 0;
@@ -353,23 +395,25 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
             w->ctr[i] = n;
         }
         const uint64_t two = low <= 2 && 2 < high;
-        uint64_t total = nbits + two;   /* numbers counted in the segment at the current level */
+        uint64_t total = two;   /* numbers counted in the segment at the current level */
+        for (size_t i = 0; i < nch; i++)
+            total += w->ctr[i];
         uint32_t depth = (uint32_t)c->pi[isqrt_u64(high - 1)];
         if (depth > B)
             depth = B;
-        if (depth < 1)
-            depth = 1;
+        if (depth < c->pre)
+            depth = c->pre;   /* below p^2 all levels from here up look alike */
         for (uint32_t b = k->depth + 1; b <= depth; b++)
             k->cnt[b] += k->R;   /* these levels now keep their own count */
         if (depth > k->depth)
             k->depth = depth;
         int any;
         for (uint32_t b = 1; b <= depth; b++) {
-            if (b >= 2)
+            if (b > c->pre)
                 total -= cross_off(c, w, b, low, high);
             if (b < c->a)
                 leaves(k, b, low, high, two, &any);
-            if (b < depth)
+            if (b < depth && b >= c->pre)
                 k->cnt[b] += total;
         }
         /* the levels above depth: the segment stays as it is */
@@ -540,7 +584,9 @@ static double default_alpha(uint64_t x)
 
 void pk_lmo_free(pk_lmo_ctx *c)
 {
-    free(c->primes), free(c->pi), free(c->lpfmu), free(c->bounds), free(c->bcost);
+    free(c->primes), free(c->pi), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    for (int b = 0; b < 6; b++)
+        free(c->phi_tab[b]);
     memset(c, 0, sizeof *c);
 }
 
@@ -632,6 +678,36 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
     }
     c->a = np;
     c->B = c->pi[isqrt_u64(c->z)];
+    c->pre = 1;
+    if (c->B >= PRE_LEVEL && c->a > PRE_LEVEL) {
+        size_t nw = (PRE_PERIOD + ((size_t)1 << c->seg_log2)) / 64 + 4;
+        c->pattern = calloc(nw, sizeof *c->pattern);
+        for (uint32_t b = 1; b < PRE_LEVEL; b++)
+            c->phi_tab[b] = malloc(primorials[b] * sizeof(uint16_t));
+        int ok = c->pattern != NULL;
+        for (uint32_t b = 1; b < PRE_LEVEL; b++)
+            ok = ok && c->phi_tab[b];
+        if (!ok) {
+            pk_lmo_free(c);
+            return PK_ENOMEM;
+        }
+        for (size_t i = 0; i < nw * 64; i++) {
+            uint64_t n = 2 * (uint64_t)i + 1;
+            if (n % 3 && n % 5 && n % 7 && n % 11 && n % 13)
+                c->pattern[i >> 6] |= 1ull << (i & 63);
+        }
+        for (uint32_t b = 1; b < PRE_LEVEL; b++) {
+            uint16_t run = 0;
+            for (uint32_t r = 0; r < primorials[b]; r++) {
+                int coprime = r > 0;
+                for (uint32_t j = 1; j <= b && coprime; j++)
+                    coprime = r % c->primes[j] != 0;
+                run = (uint16_t)(run + coprime);
+                c->phi_tab[b][r] = run;
+            }
+        }
+        c->pre = PRE_LEVEL;
+    }
 
     /* S1 and the leaves of level 0 (phi(v, 0) = v) */
     pk_i128 s1 = 0;

@@ -36,6 +36,10 @@ typedef struct {
     uint64_t nblocks;
     uint64_t *bounds;    /* block i is [bounds[i], bounds[i+1]) of the interval [0, z + 1) */
     double *bcost;       /* estimated cost of block i */
+    uint32_t pre;        /* level the segment starts at: 6 (pre-sieved by 3..13) or 1 */
+    uint64_t *pattern;   /* odd n coprime to 3, 5, 7, 11, 13, periodic in 15015 bits, one
+                          * segment plus a period long */
+    uint16_t *phi_tab[6];  /* phi(r, b) for r < p_1...p_b (b = 1..5): the levels below pre */
     pk_i128 constant;    /* S1 + the leaves of level 0 + a - 1 */
     uint64_t trivial;    /* x below the method's range: pi(x) itself, nblocks = 1 */
     int is_trivial;
