@@ -167,7 +167,9 @@ static inline uint64_t min_b_pi(const pk_lmo_ctx *c, uint32_t b, uint64_t v)
     return v >= c->primes[b] ? b : c->pi[v];
 }
 
-/* The carry of level L before this segment. */
+/* The carry of level L before this segment, counted from the block's start: a term
+ * carry + count - min(b, pi(v)) may be negative here (merge adds the count before the block),
+ * so terms are summed as signed values; every count is below z < 2^63. */
 static inline uint64_t carry_of(const block_t *k, uint32_t L)
 {
     return L <= k->depth ? k->cnt[L] : k->cnt[L] + k->R;
@@ -232,7 +234,7 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
                 uint64_t pv = c->pi[v];
                 s -= mu * (int64_t)(1 + pv - (pv < b ? pv : b));
             } else {
-                s -= mu * (pk_i128)(carry + scan_count(&sc, v) - min_b_pi(c, b, v));
+                s -= mu * ((int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v));
                 sg -= mu;
             }
         }
@@ -266,7 +268,7 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
                 }
                 s += (pk_i128)((i0 - i) * phi);
             } else {
-                s += (pk_i128)(carry + scan_count(&sc, v) - min_b_pi(c, b, v));
+                s += (int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v);
                 sg++;
                 i--;
             }
@@ -334,7 +336,7 @@ PK_HOT static void p2_terms(block_t *k, uint64_t low, uint64_t high, uint64_t tw
             if (sv[p - wl]) {
                 uint64_t v = x / p;
                 /* -pi(x/p) = -(C_B(v) - 1) */
-                s -= (pk_i128)(carry + scan_count(&sc, v) - 1);
+                s -= (int64_t)(carry + scan_count(&sc, v)) - 1;
                 n++;
             }
             if (p == wl)
