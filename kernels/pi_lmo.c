@@ -517,7 +517,7 @@ static pk_status cut_blocks(pk_lmo_ctx *c)
     const uint64_t nb = c->nblocks;
     c->bounds = malloc((nb + 1) * sizeof *c->bounds);
     c->bcost = malloc(nb * sizeof *c->bcost);
-    enum { G = 4096 };
+    enum { G = 1024 };
     double *gx = malloc((G + 1) * sizeof *gx), *gF = malloc((G + 1) * sizeof *gF);
     if (!c->bounds || !c->bcost || !gx || !gF) {
         free(gx), free(gF);
@@ -527,10 +527,12 @@ static pk_status cut_blocks(pk_lmo_ctx *c)
     double lend = log((double)end);
     gx[0] = 0;
     gF[0] = 0;
+    double fa = cost_density(c, 0);
     for (int i = 1; i <= G; i++) {
         gx[i] = exp(lend * i / G);
-        double a = gx[i - 1], b = gx[i], m = (a + b) / 2;
-        gF[i] = gF[i - 1] + (b - a) * (cost_density(c, a) + 4 * cost_density(c, m) + cost_density(c, b)) / 6;
+        double a = gx[i - 1], b = gx[i], fb = cost_density(c, b);
+        gF[i] = gF[i - 1] + (b - a) * (fa + 4 * cost_density(c, (a + b) / 2) + fb) / 6;
+        fa = fb;
     }
     double total = gF[G];
     c->bounds[0] = 0;
@@ -682,7 +684,10 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
     c->B = c->pi[isqrt_u64(c->z)];
     c->pre = 1;
     if (c->B >= PRE_LEVEL && c->a > PRE_LEVEL) {
-        size_t nw = (PRE_PERIOD + ((size_t)1 << c->seg_log2)) / 64 + 4;
+        uint64_t seg = (uint64_t)1 << c->seg_log2;
+        if (seg > c->z / 2 + 128)
+            seg = c->z / 2 + 128;   /* no segment is longer than the interval */
+        size_t nw = (size_t)((PRE_PERIOD + seg) / 64 + 4);
         c->pattern = calloc(nw, sizeof *c->pattern);
         for (uint32_t b = 1; b < PRE_LEVEL; b++)
             c->phi_tab[b] = malloc(primorials[b] * sizeof(uint16_t));
@@ -693,10 +698,18 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
             pk_lmo_free(c);
             return PK_ENOMEM;
         }
-        for (size_t i = 0; i < nw * 64; i++) {
+        /* one period and a word bit by bit, then word by word from a period back */
+        const size_t first = PRE_PERIOD / 64 + 2;
+        for (size_t i = 0; i < first * 64; i++) {
             uint64_t n = 2 * (uint64_t)i + 1;
             if (n % 3 && n % 5 && n % 7 && n % 11 && n % 13)
                 c->pattern[i >> 6] |= 1ull << (i & 63);
+        }
+        for (size_t i = first; i < nw; i++) {
+            uint64_t q = (uint64_t)i * 64 - PRE_PERIOD;
+            unsigned sh = (unsigned)(q & 63);
+            const uint64_t *pt = c->pattern + (q >> 6);
+            c->pattern[i] = sh ? (pt[0] >> sh) | (pt[1] << (64 - sh)) : pt[0];
         }
         for (uint32_t b = 1; b < PRE_LEVEL; b++) {
             uint16_t run = 0;

@@ -39,12 +39,12 @@ static void check(uint64_t x)
                  (unsigned long long)want);
 }
 
-/* every x < 30000 against a running count of brute-force primes */
+/* every x < 20000 against a running count of brute-force primes */
 static void test_small_all(void **state)
 {
     (void)state;
     uint64_t pi = 0;
-    for (uint64_t x = 0; x < 30000; x++) {
+    for (uint64_t x = 0; x < 20000; x++) {
         if (brute_is_prime(x))
             pi++;
         uint64_t got = lmo(x, 0, 0, 0);
@@ -89,9 +89,10 @@ static void test_powers(void **state)
 {
     (void)state;
     uint64_t p10 = 10;
-    for (int k = 1; k <= 12; k++, p10 *= 10)
+    for (int k = 1; k <= 11; k++, p10 *= 10)
         for (uint64_t d = 0; d < 3; d++)
             check(p10 - 1 + d);
+    check(p10 + 1);   /* 10^12 + 1 (10^12 itself: test_known) */
     for (uint64_t x = (1ull << 32) - 3; x <= (1ull << 32) + 3; x++)
         check(x);
     for (int k = 7; k <= 40; k += 3)
@@ -102,8 +103,8 @@ static void test_random(void **state)
 {
     (void)state;
     uint64_t s = 14;
-    for (int i = 0; i < 230; i++) {
-        uint64_t x = 100 + rng_next(&s) % (i < 200 ? 100000000ull : 100000000000ull);
+    for (int i = 0; i < 170; i++) {
+        uint64_t x = 100 + rng_next(&s) % (i < 150 ? 100000000ull : 100000000000ull);
         check(x);
     }
 }
@@ -112,7 +113,7 @@ static void test_random(void **state)
 static void test_tunings(void **state)
 {
     (void)state;
-    static const uint64_t xs[] = {123456789ull, 1000000007ull, 9876543212ull, 20000000000ull};
+    static const uint64_t xs[] = {123456789ull, 1000000007ull, 9876543212ull};
     static const double alphas[] = {0.5, 1, 1.7, 3, 6, 12, 50};
     static const unsigned segs[] = {9, 12, 16, 20};
     static const unsigned blocks[] = {1, 2, 7, 64, 300};
@@ -184,7 +185,6 @@ static void test_known(void **state)
         {10000000000000ull, 346065536839ull},
         {1ull << 40, 41203088796ull},
         {1ull << 44, 597116381732ull},
-        {100000000000000ull, 3204941750802ull},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         assert_int_equal(lmo(t[i].x, 0, 0, 0), t[i].pi);
