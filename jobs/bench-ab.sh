@@ -15,8 +15,8 @@ mkdir -p "$OUT"
 CSV=$OUT/$NAME.csv MD=$OUT/$NAME.md
 unset OMP_PROC_BIND OMP_PLACES
 cases=(
-    "primes 1e10 --threads 2"
-    "primes 1e10 --threads 1"
+    "primes 1e10 --algo sieve --threads 2"
+    "primes 1e10 --algo sieve --threads 1"
     "primorial 3e7 --threads 2"
     "sum 5e8 --threads 2"
     "sum 5e8 --dtype f64 --threads 2"

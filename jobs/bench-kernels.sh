@@ -36,7 +36,7 @@ for t in 1 2; do
     for r in $(seq 1 "$REPS"); do
         s=$(primesieve "$N_PRIMES" --count --threads="$t" --time | sed -n 's/^Seconds: *//p')
         row primes "$N_PRIMES" "$t" primesieve "$r" "$s"
-        j=$("$P" primes "$N_PRIMES" --threads "$t" --format json)
+        j=$("$P" primes "$N_PRIMES" --algo sieve --threads "$t" --format json)
         row primes "$N_PRIMES" "$t" parkit "$r" "$(jqs '.seconds.median + .setup_seconds' <<<"$j")"
     done
 done

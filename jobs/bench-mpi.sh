@@ -28,9 +28,10 @@ mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" 
 
 for k in count primes; do
     echo "== $k $N: 2 ranks x 1 thread vs 1 rank x 2 threads" >&2
+    sieve=(); [ "$k" != primes ] || sieve=(--algo sieve)   # the sieve: pi(N) by LMO is jobs/bench-pi.sh
     for r in $(seq 1 "$REPS"); do
-        row "$k" "$N" "1x2" "$r" "$("$P" "$k" "$N" --threads 2 --format json | jq .seconds.median)"
-        row "$k" "$N" "2x1" "$r" "$(mpi 2 "$P" "$k" "$N" --mode mpi --format json | jq .seconds.median)"
+        row "$k" "$N" "1x2" "$r" "$("$P" "$k" "$N" "${sieve[@]}" --threads 2 --format json | jq .seconds.median)"
+        row "$k" "$N" "2x1" "$r" "$(mpi 2 "$P" "$k" "$N" "${sieve[@]}" --mode mpi --format json | jq .seconds.median)"
     done
 done
 

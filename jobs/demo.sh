@@ -34,7 +34,7 @@ cases=(
     "count $((4000000000 / SCALE))"
     "sum $((200000000 / SCALE))"
     "sum $((200000000 / SCALE)) --dtype f64"
-    "primes $((2000000000 / SCALE))"
+    "primes $((2000000000 / SCALE)) --algo sieve"
     "primes $((300000 / SCALE)) --algo naive"
     "isprime $( (seq 18446744073709549615 18446744073709551615 || true) | head -n $((2000 / SCALE)) | tr '\n' ' ')"
     "primorial $((20000000 / SCALE))"

@@ -18,7 +18,7 @@ PACKAGES=(
     jq perl iproute2 util-linux procps time clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
     python3 gnuplot-nox shellcheck man-db
     # reference tools the benchmarks compare against
-    primesieve curl aria2 wget2 python3-requests python3-aiohttp
+    primesieve primecount curl aria2 wget2 python3-requests python3-aiohttp
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

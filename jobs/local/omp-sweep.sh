@@ -24,12 +24,13 @@ mkdir -p "$(dirname "$RESULTS")"
 export OMP_PLACES=cores OMP_PROC_BIND=close
 
 echo "omp-sweep: $KERNEL N=$N, threads {$THREADS}, schedules {$SCHEDULES} -> $RESULTS"
+sieve=(); [ "$KERNEL" != primes ] || sieve=(--algo sieve)   # primes scales as the sieve (--algo auto would count pi(N) by LMO)
 common=(--repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS")
-OMP_NUM_THREADS=1 run "$PARKIT" "$KERNEL" "$N" --mode serial --threads 1 "${common[@]}"
+OMP_NUM_THREADS=1 run "$PARKIT" "$KERNEL" "$N" "${sieve[@]}" --mode serial --threads 1 "${common[@]}"
 for sched in $SCHEDULES; do
     sched_opt=()
     [ "$sched" = default ] || sched_opt=(--schedule "$sched")
     for t in $THREADS; do
-        OMP_NUM_THREADS=$t run "$PARKIT" "$KERNEL" "$N" --mode omp --threads "$t" "${sched_opt[@]}" "${common[@]}"
+        OMP_NUM_THREADS=$t run "$PARKIT" "$KERNEL" "$N" "${sieve[@]}" --mode omp --threads "$t" "${sched_opt[@]}" "${common[@]}"
     done
 done

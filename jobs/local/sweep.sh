@@ -29,5 +29,6 @@ done
 # One line per grid point; xargs keeps JOBS of them running and fails if any of them fails.
 # shellcheck disable=SC2016   # the inner bash expands $1, $2 and the exported variables
 printf '%s\n' "${grid[@]}" | xargs -P "$JOBS" -L 1 bash -c '
-    printf "+ %q %q %q --threads %q --repeat %q --warmup %q --results %q\n" "$PARKIT" "$1" "$2" "$THREADS_EACH" "$REPEAT" "$WARMUP" "$RESULTS"
-    exec "$PARKIT" "$1" "$2" --threads "$THREADS_EACH" --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"' sweep
+    sieve=(); [ "$1" != primes ] || sieve=(--algo sieve)   # the sieve (--algo auto would count pi(N) by LMO)
+    printf "+ %q %q %q %s --threads %q --repeat %q --warmup %q --results %q\n" "$PARKIT" "$1" "$2" "${sieve[*]}" "$THREADS_EACH" "$REPEAT" "$WARMUP" "$RESULTS"
+    exec "$PARKIT" "$1" "$2" "${sieve[@]}" --threads "$THREADS_EACH" --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"' sweep

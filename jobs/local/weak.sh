@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KERNEL=${KERNEL:-primes}
+sieve=(); [ "$KERNEL" != primes ] || sieve=(--algo sieve)   # primes scales as the sieve (--algo auto would count pi(N) by LMO)
 per_worker=$(pk_int "${N_PER_WORKER:-2.5e8}")
 RESULTS=${RESULTS:-results/weak.csv}
 REPEAT=${REPEAT:-3}
@@ -21,6 +22,6 @@ export OMP_PLACES=cores OMP_PROC_BIND=close
 
 echo "weak: $KERNEL N=$per_worker per thread, threads {$THREADS} -> $RESULTS"
 for t in $THREADS; do
-    OMP_NUM_THREADS=$t run "$PARKIT" "$KERNEL" "$((per_worker * t))" --mode omp --threads "$t" \
+    OMP_NUM_THREADS=$t run "$PARKIT" "$KERNEL" "$((per_worker * t))" "${sieve[@]}" --mode omp --threads "$t" \
         --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"
 done

@@ -12,6 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/../local/lib.sh"
 
 KERNEL=${KERNEL:-primes}
+sieve=(); [ "$KERNEL" != primes ] || sieve=(--algo sieve)   # primes scales as the sieve (--algo auto would count pi(N) by LMO)
 N=${N:-1e9}
 RESULTS=${RESULTS:-results/hybrid.csv}
 REPEAT=${REPEAT:-3}
@@ -39,6 +40,6 @@ for layout in $LAYOUTS; do
     launch=("${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}"
         env OMP_NUM_THREADS="$t" OMP_PLACES=cores OMP_PROC_BIND=close)
     [ "$WHERE" = 0 ] || run "${launch[@]}" "$PARKIT" where --threads "$t"
-    run "${launch[@]}" "$PARKIT" "$KERNEL" "$N" --mode hybrid --threads "$t" \
+    run "${launch[@]}" "$PARKIT" "$KERNEL" "$N" "${sieve[@]}" --mode hybrid --threads "$t" \
         --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"
 done

@@ -18,13 +18,14 @@ N=${N:-1e9}
 SERIAL=${SERIAL:-1}
 
 echo "mpirun strong: $KERNEL N=$N, ranks {$RANKS} x $THREADS threads on $cpus CPUs -> $RESULTS"
+sieve=(); [ "$KERNEL" != primes ] || sieve=(--algo sieve)   # primes scales as the sieve (--algo auto would count pi(N) by LMO)
 common=(--repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS")
 if [ "$SERIAL" = 1 ]; then
-    OMP_NUM_THREADS=1 run "$PARKIT" "$KERNEL" "$N" --mode serial --threads 1 "${common[@]}"
+    OMP_NUM_THREADS=1 run "$PARKIT" "$KERNEL" "$N" "${sieve[@]}" --mode serial --threads 1 "${common[@]}"
 fi
 for p in $RANKS; do
     pk_mpirun_binding "$p" "$THREADS" "$cpus"
     run "${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}" \
         env OMP_NUM_THREADS="$THREADS" OMP_PLACES=cores OMP_PROC_BIND=close \
-        "$PARKIT" "$KERNEL" "$N" --mode hybrid --threads "$THREADS" "${common[@]}"
+        "$PARKIT" "$KERNEL" "$N" "${sieve[@]}" --mode hybrid --threads "$THREADS" "${common[@]}"
 done

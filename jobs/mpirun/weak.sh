@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/../local/lib.sh"
 
 pk_mpirun_params results/weak.csv
+sieve=(); [ "$KERNEL" != primes ] || sieve=(--algo sieve)   # primes scales as the sieve (--algo auto would count pi(N) by LMO)
 per_worker=$(pk_int "${N_PER_WORKER:-2.5e8}")
 
 echo "mpirun weak: $KERNEL N=$per_worker per worker, ranks {$RANKS} x $THREADS threads -> $RESULTS"
@@ -17,6 +18,6 @@ for p in $RANKS; do
     pk_mpirun_binding "$p" "$THREADS" "$cpus"
     run "${PK_MPIEXEC[@]}" "$PK_NP" "$p" "${pk_bind[@]}" "${PK_MPI_PREFLAGS[@]}" "${mpirun_extra[@]}" \
         env OMP_NUM_THREADS="$THREADS" OMP_PLACES=cores OMP_PROC_BIND=close \
-        "$PARKIT" "$KERNEL" "$((per_worker * p * THREADS))" --mode hybrid --threads "$THREADS" \
+        "$PARKIT" "$KERNEL" "$((per_worker * p * THREADS))" "${sieve[@]}" --mode hybrid --threads "$THREADS" \
         --repeat "$REPEAT" --warmup "$WARMUP" --results "$RESULTS"
 done

@@ -203,7 +203,7 @@ group_errors() {
     expect_usage 'needs [0-9.]+ [KMGTPE]iB of memory .* available' sum 1e15
     expect_usage 'exclude each other' sum 10 --file /dev/null
     expect_usage '--from 20 is larger than N = 10' primes 10 --from 20
-    expect_usage '--algo: expected sieve, trial or naive, got "magic"' primes 10 --algo magic
+    expect_usage '--algo: expected auto, lmo, sieve, trial or naive, got "magic"' primes 10 --algo magic
     expect_usage 'missing NUM' isprime
     expect_usage 'got "x1"' isprime 7 x1
     expect_usage 'missing N' primorial

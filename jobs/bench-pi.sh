@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# pi(x) by parkit's LMO kernel against primecount (Gourdon's algorithm; Debian package
+# primecount), side by side in one run: alternating runs, medians of REPS (default 3).
+#   jobs/bench-pi.sh [--quick]
+# Writes results/pi/bench-pi.csv (every run) and results/pi/bench-pi.md (the table).
+#   pi(1e12 .. 1e17) at 1 and 2 threads      vs primecount X -t1 / -t2   target: <= 1.5x its time
+#   pi(x >= 1e15): mpirun -np 2 --threads 1  vs one process --threads 2  target: within 10%
+# parkit's time is the kernel's plus its setup (tables up to y); primecount's is its own --time.
+# --quick: 1e12 .. 1e14 (and 1e14 for MPI), 2 runs each.  XS, MPI_XS and REPS override.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+bash "$ROOT/jobs/setup.sh" "$ROOT/build" >&2
+P=${PARKIT:-$ROOT/build/parkit}
+REPS=${REPS:-3}
+XS=${XS:-1e12 1e13 1e14 1e15 1e16 1e17}
+MPI_XS=${MPI_XS:-1e15 1e16}
+if [ "${1:-}" = --quick ]; then
+    REPS=${REPS_QUICK:-2} XS="1e12 1e13 1e14" MPI_XS=1e14
+fi
+command -v primecount >/dev/null || { echo "$0: primecount is not installed (Debian: apt-get install primecount)" >&2; exit 2; }
+command -v jq >/dev/null || { echo "$0: jq is not installed" >&2; exit 2; }
+# shellcheck source=jobs/lib-mpi.sh
+. "$ROOT/jobs/lib-mpi.sh"
+have_mpi=1
+pk_mpi_launcher_for "$P" 2>/dev/null || have_mpi=0
+[ "$have_mpi" = 0 ] || pk_mpi_opts quiet core
+unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
+OUTDIR=$ROOT/results/pi
+CSV=$OUTDIR/bench-pi.csv MD=$OUTDIR/bench-pi.md
+mkdir -p "$OUTDIR"
+echo "x,layout,tool,run,seconds,result" >"$CSV"
+
+row() { echo "$1,$2,$3,$4,$5,$6" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)" >&2; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { awk -F, -v x="$1" -v l="$2" -v t="$3" '$1 == x && $2 == l && $3 == t { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v x="$1" "BEGIN { exit !($2) }" && echo PASS || echo MISS; }
+# parkit's seconds (kernel + setup) and answer; fails the script on a run not verified
+parkit_run() {
+    local j
+    j=$("$@" --format json)
+    [ "$(jq -r .verified <<<"$j")" = true ] || { echo "$0: not verified: $*" >&2; exit 1; }
+    echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j")"
+}
+mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
+
+for x in $XS; do
+    for t in 1 2; do
+        echo "== pi($x), $t thread(s): parkit --algo lmo vs primecount -t$t" >&2
+        for r in $(seq 1 "$REPS"); do   # ABAB...: drift on this machine hits both alike
+            out=$(primecount "$x" -t"$t" --time)
+            row "$x" "1x$t" primecount "$r" "$(sed -n 's/^Seconds: *//p' <<<"$out")" "$(head -1 <<<"$out")"
+            o=$(parkit_run "$P" primes "$x" --algo lmo --threads "$t" --warmup 0)
+            read -r s res <<<"$o"
+            row "$x" "1x$t" parkit "$r" "$s" "$res"
+        done
+    done
+done
+
+if [ "$have_mpi" = 1 ]; then
+    for x in $MPI_XS; do
+        echo "== pi($x): mpirun -np 2 --threads 1 vs one process --threads 2" >&2
+        for r in $(seq 1 "$REPS"); do
+            o=$(parkit_run "$P" primes "$x" --algo lmo --threads 2 --warmup 0)
+            read -r s res <<<"$o"
+            row "$x" "1x2" parkit-omp "$r" "$s" "$res"
+            o=$(parkit_run mpi 2 "$P" primes "$x" --algo lmo --mode mpi --warmup 0)
+            read -r s res <<<"$o"
+            row "$x" "2x1" parkit-mpi "$r" "$s" "$res"
+        done
+    done
+else
+    echo "$0: no MPI launcher for $P: the MPI rows are left out" >&2
+fi
+
+{
+echo "# pi(x): parkit (LMO) vs primecount"
+echo
+echo "Measured on $(hostname) ($(nproc) CPUs), $(date -u +%Y-%m-%d), \`jobs/bench-pi.sh${1:+ $1}\`" \
+     "(git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), $(primecount --version | head -1)."
+echo "Medians of $REPS alternating runs; parkit's time includes its setup. Every run in \`bench-pi.csv\`."
+echo
+echo "| x | threads | parkit (s) | primecount (s) | ratio | target <= 1.5 |"
+echo "|---|---|---|---|---|---|"
+for x in $XS; do
+    for t in 1 2; do
+        a=$(med "$x" "1x$t" parkit) b=$(med "$x" "1x$t" primecount) q=$(ratio "$a" "$b")
+        echo "| $x | $t | $a | $b | $q | $(verdict "$q" 'x <= 1.5') |"
+    done
+done
+if [ "$have_mpi" = 1 ]; then
+    echo
+    echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 |"
+    echo "|---|---|---|---|---|"
+    for x in $MPI_XS; do
+        a=$(med "$x" 2x1 parkit-mpi) b=$(med "$x" 1x2 parkit-omp) q=$(ratio "$a" "$b")
+        echo "| $x | $a | $b | $q | $(verdict "$q" 'x <= 1.10') |"
+    done
+fi
+} >"$MD"
+cat "$MD"

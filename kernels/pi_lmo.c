@@ -1,0 +1,795 @@
+/* pi(x) by Lagarias-Miller-Odlyzko as a parkit kernel (pi_lmo.h says how the work is cut).
+ *
+ * Notation: p_1 = 2, p_2 = 3, ...; phi(v, b) counts the n <= v with no prime factor among
+ * p_1..p_b.  With y >= cbrt(x), a = pi(y), z = x / y:
+ *   pi(x) = S1 + S2 + a - 1 - P2
+ *   S1 = sum_{n <= y} mu(n) floor(x / n)
+ *   S2 = sum_{b = 0}^{a-1} sum_{m: lpf(m) > p_{b+1}, y < m p_{b+1}, m <= y} -mu(m) phi(x / (m p_{b+1}), b)
+ *   P2 = sum_{y < p <= sqrt x} (pi(x / p) - pi(p) + 1)
+ * Every phi(v, b) and pi(x / p) above has v <= z.  The sieve of [0, z] keeps odd numbers only
+ * (level 1 = multiples of 2 gone) and crosses off from p^2, so at level b it holds
+ *   C_b(v) = phi(v, b) + min(b, pi(v))        (the sieving primes stay)
+ * and for b >= B = pi(sqrt z), C_b = C_B = 1 + pi(v) on the whole interval.  A leaf reads
+ * phi(v, b) = C_L(v) - min(b, pi(v)) with L = min(b, B); C_L(v) = (count before the block) +
+ * (count in the block up to v): the first term is the carry that merge supplies.
+ * Easy leaves (v <= y and p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from
+ * the pi table, with no sieve and no carry. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pi_lmo.h"
+#include "pk_isa.h"
+
+/* ---- integer roots ---- */
+
+static uint64_t isqrt_u64(uint64_t x)
+{
+    uint64_t r = (uint64_t)sqrtl((long double)x);
+    while (r > 0 && (pk_u128)r * r > x)
+        r--;
+    while ((pk_u128)(r + 1) * (r + 1) <= x)
+        r++;
+    return r;
+}
+
+static uint64_t icbrt_u64(uint64_t x)
+{
+    uint64_t r = (uint64_t)cbrtl((long double)x);
+    while (r > 0 && (pk_u128)r * r * r > x)
+        r--;
+    while ((pk_u128)(r + 1) * (r + 1) * (r + 1) <= x)
+        r++;
+    return r;
+}
+
+/* ---- the partial ----
+ * header, then cnt[0..B] (uint64_t: numbers left unsieved in the block at level b, sieving
+ * primes kept) and sgn[0..B] (int64_t: net sign of the leaves reading the carry of level b). */
+typedef struct {
+    pk_i128 s;      /* sum of the leaves and P2 terms, counted from the block's start */
+    uint64_t k;     /* primes p in (y, sqrt x] with x / p in the block */
+    uint64_t pad;
+} lmo_head;
+
+static size_t partial_bytes(uint32_t B)
+{
+    return sizeof(lmo_head) + 2 * sizeof(uint64_t) * ((size_t)B + 1);
+}
+
+static uint64_t *p_cnt(void *p) { return (uint64_t *)((char *)p + sizeof(lmo_head)); }
+static int64_t *p_sgn(void *p, uint32_t B) { return (int64_t *)(p_cnt(p) + B + 1); }
+static const uint64_t *pc_cnt(const void *p) { return (const uint64_t *)((const char *)p + sizeof(lmo_head)); }
+static const int64_t *pc_sgn(const void *p, uint32_t B) { return (const int64_t *)(pc_cnt(p) + B + 1); }
+
+static void lmo_identity(const void *vctx, void *partial)
+{
+    const pk_lmo_ctx *c = vctx;
+    memset(partial, 0, partial_bytes(c->B));
+}
+
+static pk_status lmo_merge(const void *vctx, void *acc, const void *later)
+{
+    const pk_lmo_ctx *c = vctx;
+    const uint32_t B = c->B;
+    lmo_head *ha = acc;
+    const lmo_head *hl = later;
+    uint64_t *ca = p_cnt(acc);
+    int64_t *sa = p_sgn(acc, B);
+    const uint64_t *cl = pc_cnt(later);
+    const int64_t *sl = pc_sgn(later, B);
+    pk_i128 s = ha->s + hl->s;
+    for (uint32_t b = 0; b <= B; b++) {
+        if (sl[b])
+            s += (pk_i128)sl[b] * (pk_i128)ca[b];
+        ca[b] += cl[b];
+        sa[b] += sl[b];
+    }
+    ha->s = s;
+    ha->k += hl->k;
+    return PK_OK;
+}
+
+/* ---- one block ---- */
+
+typedef struct {
+    uint64_t *bits;       /* odd numbers low+1, low+3, ... */
+    uint32_t *ctr;        /* set bits per 8 words */
+    uint64_t *next;       /* next odd multiple to cross off, per sieving prime index */
+    unsigned char *p2;    /* P2 prime sieve of a window */
+    size_t nwords;
+} lmo_work;
+
+#define CHUNK_WORDS 8
+#define CHUNK_SHIFT 9   /* bits per counter chunk: 512 */
+#define P2_WINDOW 65536
+
+/* A running prefix count over the segment, for queries at increasing v. */
+typedef struct {
+    const uint64_t *bits;
+    const uint32_t *ctr;
+    uint64_t low;
+    uint64_t ci;      /* counter chunks summed so far */
+    uint64_t sum;     /* set bits in chunks [0, ci) */
+    uint64_t two;     /* 1 when the integer 2 lies in the segment */
+} scan_t;
+
+static void scan_init(scan_t *s, const lmo_work *w, uint64_t low, uint64_t two)
+{
+    s->bits = w->bits;
+    s->ctr = w->ctr;
+    s->low = low;
+    s->ci = 0;
+    s->sum = 0;
+    s->two = two;
+}
+
+/* Numbers counted in [low, v] (v >= low): set bits <= v, and the 2. */
+static inline uint64_t scan_count(scan_t *s, uint64_t v)
+{
+    uint64_t k = (v - s->low + 1) >> 1;   /* bits with index < k are <= v */
+    uint64_t w = k >> 6, r = k & 63;
+    while ((s->ci + 1) * CHUNK_WORDS <= w)
+        s->sum += s->ctr[s->ci++];
+    uint64_t n = s->sum;
+    for (uint64_t i = s->ci * CHUNK_WORDS; i < w; i++)
+        n += (uint64_t)__builtin_popcountll(s->bits[i]);
+    if (r)
+        n += (uint64_t)__builtin_popcountll(s->bits[w] & ((1ull << r) - 1));
+    return n + (s->two && v >= 2);
+}
+
+typedef struct {
+    const pk_lmo_ctx *c;
+    lmo_work *w;
+    uint64_t *cnt;
+    int64_t *sgn;
+    pk_i128 s;
+    uint64_t k;
+    uint64_t R;        /* counts owed lazily to the levels above the current depth */
+    uint32_t depth;    /* levels <= depth hold their true count */
+} block_t;
+
+#define PRE_PERIOD 15015u   /* 3 * 5 * 7 * 11 * 13: the pattern's period in odd numbers */
+#define PRE_LEVEL 6u
+static const uint32_t primorials[6] = {1, 2, 6, 30, 210, 2310};
+
+/* phi(v, b) for b < PRE_LEVEL from the table of one period */
+static inline uint64_t phi_small(const pk_lmo_ctx *c, uint64_t v, uint32_t b)
+{
+    const uint64_t q = primorials[b];
+    const uint16_t *t = c->phi_tab[b];
+    return (v / q) * t[q - 1] + t[v % q];
+}
+
+/* min(b, pi(v)) */
+static inline uint64_t min_b_pi(const pk_lmo_ctx *c, uint32_t b, uint64_t v)
+{
+    return v >= c->primes[b] ? b : c->pi[v];
+}
+
+/* The carry of level L before this segment, counted from the block's start: a term
+ * carry + count - min(b, pi(v)) may be negative here (merge adds the count before the block),
+ * so terms are summed as signed values; every count is below z < 2^63. */
+static inline uint64_t carry_of(const block_t *k, uint32_t L)
+{
+    return L <= k->depth ? k->cnt[L] : k->cnt[L] + k->R;
+}
+
+/* The leaves of level b (prime p = p_{b+1}) with v in [low, high); the segment is sieved to
+ * level min(b, depth).  Returns 0 when level b has no leaf at or after low, nor will any
+ * higher level (used to stop). */
+PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, uint64_t two, int *any)
+{
+    const pk_lmo_ctx *c = k->c;
+    const uint64_t x = c->x, y = c->y;
+    const uint64_t p = c->primes[b + 1];
+    const int small = p * p <= y;
+    uint64_t mhi = low ? (x / low) / p : y;
+    if (mhi > y)
+        mhi = y;
+    uint64_t mlo = y / p;                       /* m > mlo */
+    if (!small && mlo < p)
+        mlo = p;                                /* lpf(m) > p: m a prime above p */
+    uint64_t mv = (x / high) / p;               /* v < high  <=>  m > mv */
+    if (mv > mlo)
+        mlo = mv;
+    *any = 0;
+    if (mhi <= mlo)
+        return small || mhi > p;   /* later (larger) p: mhi shrinks and the floor p grows */
+    *any = 1;
+    const uint32_t L = b < c->B ? b : c->B;
+    const uint64_t carry = carry_of(k, L);
+    if (b < c->pre) {   /* below the pre-sieve: phi(v, b) from a table, no sieve */
+        pk_i128 s = 0;
+        if (small) {
+            for (uint64_t m = mhi; m > mlo; m--) {
+                int32_t lm = c->lpfmu[m];
+                if (lm == 0 || (uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
+                    continue;
+                uint64_t ph = phi_small(c, x / (p * m), b);
+                s += lm > 0 ? -(pk_i128)ph : (pk_i128)ph;
+            }
+        } else {
+            for (uint32_t i = c->pi[mhi]; i > c->pi[mlo]; i--)
+                s += (pk_i128)phi_small(c, x / (p * c->primes[i]), b);
+        }
+        k->s += s;
+        return 1;
+    }
+    scan_t sc;
+    scan_init(&sc, k->w, low, two);
+    pk_i128 s = 0;
+    int64_t sg = 0;
+    if (small) {
+        for (uint64_t m = mhi; m > mlo; m--) {
+            int32_t lm = c->lpfmu[m];
+            if (lm == 0)
+                continue;
+            int64_t mu = lm > 0 ? 1 : -1;
+            if ((uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
+                continue;
+            uint64_t v = x / (p * m);
+            /* v > y here (m <= y, p <= sqrt y: v >= x / y^(3/2) > ...) is not guaranteed: test */
+            if (v <= y && p * p > v) {
+                uint64_t pv = c->pi[v];
+                s -= mu * (int64_t)(1 + pv - (pv < b ? pv : b));
+            } else {
+                s -= mu * ((int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v));
+                sg -= mu;
+            }
+        }
+    } else {
+        /* m prime in (mlo, mhi], mu(m) = -1: the leaf adds +phi.  Easy leaves come in
+         * clusters: the next primes m' < m whose v' = x / (p m') stays below the prime after
+         * v (and within the table and p^2) have the same pi(v'), so the same phi. */
+        const uint64_t ilo = c->pi[mlo], pp = p * p, xp = x / p;
+        const uint32_t *pr = c->primes;
+        uint64_t i = c->pi[mhi];
+        while (i > ilo) {
+            uint64_t m = pr[i];
+            uint64_t v = xp / m;
+            if (v <= y && pp > v) {
+                uint64_t pv = c->pi[v];
+                uint64_t phi = pv < b ? 1 : 1 + pv - b;
+                uint64_t lim = (uint64_t)pr[pv + 1] - 1;   /* v' <= lim: same pi */
+                if (lim > y)
+                    lim = y;
+                if (lim > pp - 1)
+                    lim = pp - 1;
+                uint64_t mlow = xp / (lim + 1);             /* m' > mlow: v' <= lim */
+                uint64_t i0 = i--;
+                /* the cluster: a short walk down the primes, then a jump by the pi table */
+                for (int t = 0; t < 4 && i > ilo && pr[i] > mlow; t++)
+                    i--;
+                if (i > ilo && pr[i] > mlow) {
+                    i = c->pi[mlow];
+                    if (i < ilo)
+                        i = ilo;
+                }
+                s += (pk_i128)((i0 - i) * phi);
+            } else {
+                s += (int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v);
+                sg++;
+                i--;
+            }
+        }
+    }
+    k->s += s;
+    k->sgn[L] += sg;
+    return 1;
+}
+
+/* Cross off the odd multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
+PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
+{
+    const uint64_t p2 = 2 * (uint64_t)c->primes[j];
+    uint64_t m = w->next[j], removed = 0;
+    uint64_t *bits = w->bits;
+    uint32_t *ctr = w->ctr;
+    for (; m < high; m += p2) {   /* branch-free: half the multiples are gone already */
+        uint64_t i = (m - low) >> 1;
+        uint64_t wd = bits[i >> 6];
+        uint64_t was = (wd >> (i & 63)) & 1;
+        bits[i >> 6] = wd & ~(1ull << (i & 63));
+        ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
+        removed += was;
+    }
+    w->next[j] = m;
+    return removed;
+}
+
+/* P2: the primes p in (y, sqrt x] with x / p in [low, high), at decreasing p (increasing v). */
+PK_HOT static void p2_terms(block_t *k, uint64_t low, uint64_t high, uint64_t two)
+{
+    const pk_lmo_ctx *c = k->c;
+    const uint64_t x = c->x;
+    uint64_t pl = x / high;   /* p > pl */
+    if (pl < c->y)
+        pl = c->y;
+    uint64_t ph = low ? x / low : c->sqrtx;
+    if (ph > c->sqrtx)
+        ph = c->sqrtx;
+    if (ph <= pl)
+        return;
+    const uint64_t carry = carry_of(k, c->B);
+    scan_t sc;
+    scan_init(&sc, k->w, low, two);
+    unsigned char *sv = k->w->p2;
+    pk_i128 s = 0;
+    uint64_t n = 0;
+    /* windows [wl, wh] from the top down; pl + 1 >= 3 */
+    uint64_t wh = ph;
+    for (;;) {
+        uint64_t wl = wh - pl >= P2_WINDOW ? wh - P2_WINDOW + 1 : pl + 1;
+        memset(sv, 1, (size_t)(wh - wl + 1));
+        for (uint32_t j = 1; j <= c->np; j++) {
+            uint64_t q = c->primes[j];
+            if (q * q > wh)
+                break;
+            uint64_t st = (wl + q - 1) / q * q;
+            if (st < q * q)
+                st = q * q;
+            for (uint64_t t = st; t <= wh; t += q)
+                sv[t - wl] = 0;
+        }
+        for (uint64_t p = wh;; p--) {
+            if (sv[p - wl]) {
+                uint64_t v = x / p;
+                /* -pi(x/p) = -(C_B(v) - 1) */
+                s -= (int64_t)(carry + scan_count(&sc, v)) - 1;
+                n++;
+            }
+            if (p == wl)
+                break;
+        }
+        if (wl == pl + 1)
+            break;
+        wh = wl - 1;
+    }
+    k->s += s;
+    k->sgn[c->B] -= (int64_t)n;
+    k->k += n;
+}
+
+PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
+{
+    const pk_lmo_ctx *c = k->c;
+    lmo_work *w = k->w;
+    const uint32_t B = c->B;
+    const uint64_t seg_bits = (uint64_t)1 << c->seg_log2;
+    /* first multiples */
+    for (uint32_t j = c->pre + 1 > 2 ? c->pre + 1 : 2; j <= B; j++) {
+        uint64_t p = c->primes[j];
+        uint64_t m = (blo + p - 1) / p * p;
+        if (m < p * p)
+            m = p * p;
+        if (!(m & 1))
+            m += p;
+        w->next[j] = m;
+    }
+    k->depth = 0;
+    k->R = 0;
+    for (uint64_t low = blo; low < bhi;) {
+        uint64_t high = bhi - low > 2 * seg_bits ? low + 2 * seg_bits : bhi;
+        uint64_t nbits = (high - low) >> 1;
+        size_t nw = (size_t)((nbits + 63) >> 6);
+        if (c->pre > 1) {   /* the pattern: multiples of 3..13 gone, the primes kept */
+            uint64_t off = (low >> 1) % PRE_PERIOD;
+            const uint64_t *pt = c->pattern + (off >> 6);
+            unsigned sh = (unsigned)(off & 63);
+            if (sh)
+                for (size_t i = 0; i < nw; i++)
+                    w->bits[i] = (pt[i] >> sh) | (pt[i + 1] << (64 - sh));
+            else
+                memcpy(w->bits, pt, nw * sizeof(uint64_t));
+            if (low == 0)
+                w->bits[0] |= (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 5) | (1ull << 6);
+        } else {
+            memset(w->bits, 0xff, nw * sizeof(uint64_t));
+        }
+        if (nbits & 63)
+            w->bits[nw - 1] &= (1ull << (nbits & 63)) - 1;
+        size_t nch = (nw + CHUNK_WORDS - 1) / CHUNK_WORDS;
+        for (size_t i = 0; i < nch; i++) {
+            uint32_t n = 0;
+            for (size_t j = i * CHUNK_WORDS; j < nw && j < (i + 1) * CHUNK_WORDS; j++)
+                n += (uint32_t)__builtin_popcountll(w->bits[j]);
+            w->ctr[i] = n;
+        }
+        const uint64_t two = low <= 2 && 2 < high;
+        uint64_t total = two;   /* numbers counted in the segment at the current level */
+        for (size_t i = 0; i < nch; i++)
+            total += w->ctr[i];
+        uint32_t depth = (uint32_t)c->pi[isqrt_u64(high - 1)];
+        if (depth > B)
+            depth = B;
+        if (depth < c->pre)
+            depth = c->pre;   /* below p^2 all levels from here up look alike */
+        for (uint32_t b = k->depth + 1; b <= depth; b++)
+            k->cnt[b] += k->R;   /* these levels now keep their own count */
+        if (depth > k->depth)
+            k->depth = depth;
+        int any;
+        for (uint32_t b = 1; b <= depth; b++) {
+            if (b > c->pre)
+                total -= cross_off(c, w, b, low, high);
+            if (b < c->a)
+                leaves(k, b, low, high, two, &any);
+            if (b < depth && b >= c->pre)
+                k->cnt[b] += total;
+        }
+        /* the levels above depth: the segment stays as it is */
+        for (uint32_t b = depth + 1; b < c->a; b++)
+            if (!leaves(k, b, low, high, two, &any))
+                break;
+        p2_terms(k, low, high, two);
+        k->cnt[depth] += total;
+        if (depth < B)
+            k->R += total;
+        low = high;
+    }
+    for (uint32_t b = k->depth + 1; b <= B; b++)
+        k->cnt[b] += k->R;
+}
+
+static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *partial)
+{
+    const pk_lmo_ctx *c = vctx;
+    if (c->is_trivial || lo >= hi)
+        return PK_OK;
+    const size_t psize = partial_bytes(c->B);
+    lmo_work w = {0};
+    const uint64_t seg_bits = (uint64_t)1 << c->seg_log2;
+    w.nwords = (size_t)(seg_bits / 64);
+    w.bits = malloc(w.nwords * sizeof *w.bits);
+    w.ctr = malloc((w.nwords / CHUNK_WORDS + 1) * sizeof *w.ctr);
+    w.next = malloc(((size_t)c->B + 1) * sizeof *w.next);
+    w.p2 = malloc(P2_WINDOW);
+    void *tmp = malloc(psize);
+    pk_status st = PK_OK;
+    if (!w.bits || !w.ctr || !w.next || !w.p2 || !tmp) {
+        st = PK_ENOMEM;
+        goto out;
+    }
+    for (uint64_t i = lo; i < hi && i < c->nblocks; i++) {
+        if (c->bounds[i] >= c->bounds[i + 1])
+            continue;
+        memset(tmp, 0, psize);
+        block_t k = {.c = c, .w = &w, .cnt = p_cnt(tmp), .sgn = p_sgn(tmp, c->B)};
+        run_block(&k, c->bounds[i], c->bounds[i + 1]);
+        lmo_head *h = tmp;
+        h->s = k.s;
+        h->k = k.k;
+        lmo_merge(c, partial, tmp);
+    }
+out:
+    free(w.bits), free(w.ctr), free(w.next), free(w.p2), free(tmp);
+    return st;
+}
+
+/* ---- cost model: where the work lies along [0, z] ---- */
+
+/* Relative work per integer of the interval near v: sieving (1), the counting passes of the
+ * levels with hard leaves, and the hard leaves themselves. */
+#ifndef LEAF_WEIGHT
+#define LEAF_WEIGHT 0.3   /* easy leaves (v <= y): read from the pi table, in clusters */
+#endif
+#ifndef HARD_WEIGHT
+#define HARD_WEIGHT 6.0   /* hard leaves (v > y): a count on the sieve each */
+#endif
+static double cost_density(const pk_lmo_ctx *c, double v)
+{
+    double x = (double)c->x, y = (double)c->y;
+    if (v < 2)
+        v = 2;
+    double f = 1.0;
+    double top = v <= y ? sqrt(v) : sqrt(x / v);   /* largest p whose leaves here are hard */
+    if (top > y)
+        top = y;
+    if (top > 2)
+        f += 2.0 * top / log(top) / 1024.0 * 2.0;
+    if (v * y * y >= x) {
+        double n = x / v;
+        f += (v <= y ? LEAF_WEIGHT : HARD_WEIGHT) * x / (v * v * log(n > 3 ? n : 3));
+    }
+    return f;
+}
+
+static double lmo_cost(const void *vctx, uint64_t lo, uint64_t hi)
+{
+    const pk_lmo_ctx *c = vctx;
+    double s = 0;
+    for (uint64_t i = lo; i < hi && i < c->nblocks; i++)
+        s += c->bcost[i];
+    return s;
+}
+
+static uint64_t lmo_grain(const void *vctx)
+{
+    (void)vctx;
+    return 1;   /* one block a piece: blocks are cut to about equal cost */
+}
+
+/* Cut [0, z + 1) into nblocks of about equal modelled cost, at even boundaries. */
+static pk_status cut_blocks(pk_lmo_ctx *c)
+{
+    const uint64_t end = c->z + 1;
+    const uint64_t nb = c->nblocks;
+    c->bounds = malloc((nb + 1) * sizeof *c->bounds);
+    c->bcost = malloc(nb * sizeof *c->bcost);
+    enum { G = 1024 };
+    double *gx = malloc((G + 1) * sizeof *gx), *gF = malloc((G + 1) * sizeof *gF);
+    if (!c->bounds || !c->bcost || !gx || !gF) {
+        free(gx), free(gF);
+        return PK_ENOMEM;
+    }
+    /* cumulative cost F on a geometric grid from 1 to end */
+    double lend = log((double)end);
+    gx[0] = 0;
+    gF[0] = 0;
+    double fa = cost_density(c, 0);
+    for (int i = 1; i <= G; i++) {
+        gx[i] = exp(lend * i / G);
+        double a = gx[i - 1], b = gx[i], fb = cost_density(c, b);
+        gF[i] = gF[i - 1] + (b - a) * (fa + 4 * cost_density(c, (a + b) / 2) + fb) / 6;
+        fa = fb;
+    }
+    double total = gF[G];
+    c->bounds[0] = 0;
+    int g = 0;
+    for (uint64_t i = 1; i < nb; i++) {
+        double want = total * (double)i / (double)nb;
+        while (g < G && gF[g + 1] < want)
+            g++;
+        double f = gF[g + 1] > gF[g] ? (want - gF[g]) / (gF[g + 1] - gF[g]) : 0;
+        double xv = gx[g] + f * (gx[g + 1] - gx[g]);
+        uint64_t b = xv >= (double)end ? end : (uint64_t)xv & ~(uint64_t)1;
+        if (b < c->bounds[i - 1])
+            b = c->bounds[i - 1];
+        if (b > end)
+            b = end;
+        c->bounds[i] = b;
+    }
+    c->bounds[nb] = end;
+    /* each block's cost from the same model, for the exec layer's rank shares */
+    g = 0;
+    for (uint64_t i = 0; i < nb; i++) {
+        double lo = (double)c->bounds[i], hi = (double)c->bounds[i + 1];
+        double s = 0;
+        int steps = 16;
+        for (int t = 0; t < steps; t++) {
+            double a = lo + (hi - lo) * t / steps, b = lo + (hi - lo) * (t + 1) / steps;
+            s += (b - a) * cost_density(c, (a + b) / 2);
+        }
+        c->bcost[i] = s > 0 ? s : 1e-9;
+    }
+    free(gx), free(gF);
+    return PK_OK;
+}
+
+/* ---- setup ---- */
+
+const pk_kernel pk_lmo_kernel = {
+    .name = "pi_lmo",
+    .partial_size = sizeof(lmo_head) + 16,
+    .grain = lmo_grain,
+    .identity = lmo_identity,
+    .run = lmo_run,
+    .merge = lmo_merge,
+    .cost = lmo_cost,
+};
+
+static double default_alpha(uint64_t x)
+{
+    /* measured in alternating runs on the development VM: flat around 1e13-1e14, a larger
+     * y (fewer numbers to sieve, more leaves) won at 1e15 */
+    double l = log10((double)x);
+    double a = l <= 13 ? 1.0 + (l - 8) * 0.25 : 2.25 + (l - 13);
+    return a < 1 ? 1 : a > 7 ? 7 : a;
+}
+
+void pk_lmo_free(pk_lmo_ctx *c)
+{
+    free(c->primes), free(c->pi), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    for (int b = 0; b < 6; b++)
+        free(c->phi_tab[b]);
+    memset(c, 0, sizeof *c);
+}
+
+/* pi(x) for tiny x, by trial division */
+static uint64_t tiny_pi(uint64_t x)
+{
+    uint64_t n = 0;
+    for (uint64_t v = 2; v <= x; v++) {
+        int pr = 1;
+        for (uint64_t d = 2; d * d <= v; d++)
+            if (v % d == 0) {
+                pr = 0;
+                break;
+            }
+        n += (uint64_t)pr;
+    }
+    return n;
+}
+
+pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
+{
+    memset(c, 0, sizeof *c);
+    c->kernel = pk_lmo_kernel;
+    c->x = x;
+    c->alpha = t && t->alpha > 0 ? t->alpha : default_alpha(x);
+    /* 2^20 bits (128 KiB, in L2) ran faster than L1-sized 2^18 from 1e13 on (fewer segments,
+     * each visiting every level); small x keeps 2^18 */
+    c->seg_log2 = t && t->seg_log2 ? t->seg_log2 : x >= 1000000000000ull ? 20 : 18;
+    if (c->seg_log2 < 9 || c->seg_log2 > 26)
+        return PK_EINVAL;
+    if (x < 100) {
+        c->is_trivial = 1;
+        c->trivial = tiny_pi(x);
+        c->nblocks = 1;
+        c->kernel.partial_size = partial_bytes(0);
+        return PK_OK;
+    }
+    uint64_t cb = icbrt_u64(x), sq = isqrt_u64(x);
+    double yd = c->alpha * (double)cb;
+    uint64_t y = yd >= (double)sq ? sq : (uint64_t)yd;
+    if (y <= cb)
+        y = cb + 1;   /* y^3 > x: sqrt(z) < y, so the tables up to y reach sqrt(z) */
+    if (y > sq)
+        y = sq;
+    if (y > ((uint64_t)1 << 31) - 2)
+        return PK_EINVAL;
+    c->y = y;
+    c->z = x / y;
+    c->sqrtx = sq;
+
+    /* lpf, mu, primes, pi up to y */
+    c->lpfmu = calloc(y + 1, sizeof *c->lpfmu);
+    c->pi = malloc((y + 1) * sizeof *c->pi);
+    if (!c->lpfmu || !c->pi) {
+        pk_lmo_free(c);
+        return PK_ENOMEM;
+    }
+    int32_t *lm = c->lpfmu;
+    for (uint64_t p = 2; p <= y; p++) {
+        if (lm[p])
+            continue;
+        for (uint64_t m = p; m <= y; m += p)
+            if (!lm[m])
+                lm[m] = (int32_t)p;
+    }
+    uint32_t np = 0;
+    for (uint64_t v = 0; v <= y; v++) {
+        if (v >= 2 && lm[v] == (int32_t)v)
+            np++;
+        c->pi[v] = np;
+    }
+    c->np = np;
+    c->primes = malloc(((size_t)np + 2) * sizeof *c->primes);
+    if (!c->primes) {
+        pk_lmo_free(c);
+        return PK_ENOMEM;
+    }
+    c->primes[0] = 0;
+    for (uint64_t v = 2, i = 1; v <= y; v++)
+        if (lm[v] == (int32_t)v)
+            c->primes[i++] = (uint32_t)v;
+    c->primes[np + 1] = UINT32_MAX;
+    lm[1] = INT32_MAX;
+    for (uint64_t m = 2; m <= y; m++) {
+        int32_t p = lm[m];
+        uint64_t q = m / (uint64_t)p;
+        if (q % (uint64_t)p == 0)
+            lm[m] = 0;
+        else
+            lm[m] = lm[q] > 0 ? -p : lm[q] < 0 ? p : 0;   /* mu(m) = -mu(m / p) */
+    }
+    c->a = np;
+    c->B = c->pi[isqrt_u64(c->z)];
+    c->pre = 1;
+    if (c->B >= PRE_LEVEL && c->a > PRE_LEVEL) {
+        uint64_t seg = (uint64_t)1 << c->seg_log2;
+        if (seg > c->z / 2 + 128)
+            seg = c->z / 2 + 128;   /* no segment is longer than the interval */
+        size_t nw = (size_t)((PRE_PERIOD + seg) / 64 + 4);
+        c->pattern = calloc(nw, sizeof *c->pattern);
+        for (uint32_t b = 1; b < PRE_LEVEL; b++)
+            c->phi_tab[b] = malloc(primorials[b] * sizeof(uint16_t));
+        int ok = c->pattern != NULL;
+        for (uint32_t b = 1; b < PRE_LEVEL; b++)
+            ok = ok && c->phi_tab[b];
+        if (!ok) {
+            pk_lmo_free(c);
+            return PK_ENOMEM;
+        }
+        /* one period and a word bit by bit, then word by word from a period back */
+        const size_t first = PRE_PERIOD / 64 + 2;
+        for (size_t i = 0; i < first * 64; i++) {
+            uint64_t n = 2 * (uint64_t)i + 1;
+            if (n % 3 && n % 5 && n % 7 && n % 11 && n % 13)
+                c->pattern[i >> 6] |= 1ull << (i & 63);
+        }
+        for (size_t i = first; i < nw; i++) {
+            uint64_t q = (uint64_t)i * 64 - PRE_PERIOD;
+            unsigned sh = (unsigned)(q & 63);
+            const uint64_t *pt = c->pattern + (q >> 6);
+            c->pattern[i] = sh ? (pt[0] >> sh) | (pt[1] << (64 - sh)) : pt[0];
+        }
+        for (uint32_t b = 1; b < PRE_LEVEL; b++) {
+            uint16_t run = 0;
+            for (uint32_t r = 0; r < primorials[b]; r++) {
+                int coprime = r > 0;
+                for (uint32_t j = 1; j <= b && coprime; j++)
+                    coprime = r % c->primes[j] != 0;
+                run = (uint16_t)(run + coprime);
+                c->phi_tab[b][r] = run;
+            }
+        }
+        c->pre = PRE_LEVEL;
+    }
+
+    /* S1 and the leaves of level 0 (phi(v, 0) = v) */
+    pk_i128 s1 = 0;
+    for (uint64_t n = 1; n <= y; n++) {
+        int32_t v = lm[n];
+        if (v)
+            s1 += v > 0 ? (pk_i128)(x / n) : -(pk_i128)(x / n);
+    }
+    for (uint64_t m = y / 2 + 1; m <= y; m++) {
+        int32_t v = lm[m];
+        if (v && (m & 1))
+            s1 -= v > 0 ? (pk_i128)(x / (2 * m)) : -(pk_i128)(x / (2 * m));
+    }
+    c->constant = s1 + (pk_i128)c->a - 1;
+
+    c->kernel.partial_size = partial_bytes(c->B);
+    uint64_t nseg = c->z / ((uint64_t)2 << c->seg_log2) + 1;
+    uint64_t nb = t && t->blocks ? t->blocks : 128;
+    uint64_t memcap = ((uint64_t)256 << 20) / c->kernel.partial_size;
+    if (!(t && t->blocks) && nb > memcap)
+        nb = memcap < 8 ? 8 : memcap;
+    if (!(t && t->blocks) && nb > nseg)
+        nb = nseg;
+    if (nb > c->z / 2 + 1)
+        nb = c->z / 2 + 1;
+    if (nb < 1)
+        nb = 1;
+    c->nblocks = nb;
+    if (cut_blocks(c) != PK_OK) {
+        pk_lmo_free(c);
+        return PK_ENOMEM;
+    }
+    return PK_OK;
+}
+
+uint64_t pk_lmo_result(const pk_lmo_ctx *c, const void *partial)
+{
+    if (c->is_trivial)
+        return c->trivial;
+    const lmo_head *h = partial;
+    pk_i128 k = (pk_i128)h->k;
+    /* pi(x) = S1 + S2 + a - 1 - P2, P2 = sum pi(x/p) - sum (pi(p) - 1); the primes p in
+     * (y, sqrt x] are p_{a+1}..p_{a+k}: sum (pi(p) - 1) = k (a - 1) + k (k + 1) / 2 */
+    pk_i128 r = c->constant + h->s + k * ((pk_i128)c->a - 1) + k * (k + 1) / 2;
+    return (uint64_t)r;
+}
+
+pk_status pk_lmo_pi(uint64_t x, const pk_lmo_tuning *t, uint64_t *pi)
+{
+    pk_lmo_ctx c;
+    pk_status s = pk_lmo_setup(&c, x, t);
+    if (s != PK_OK)
+        return s;
+    void *p = malloc(c.kernel.partial_size);
+    if (!p) {
+        pk_lmo_free(&c);
+        return PK_ENOMEM;
+    }
+    lmo_identity(&c, p);
+    s = lmo_run(&c, 0, c.nblocks, p);
+    if (s == PK_OK)
+        *pi = pk_lmo_result(&c, p);
+    free(p);
+    pk_lmo_free(&c);
+    return s;
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015  # "A && ok || bad": ok always succeeds
+# parkit primes N by LMO (--algo lmo | auto): answers against known values, which algorithm
+# auto picks, the verification (which reference ran; a wrong answer fed to it fails), bad
+# input, and the same answer for threads 1-4 and 1-4 MPI ranks.
+# usage: pi_lmo.sh PARKIT GROUP [MPIEXEC]     GROUP: results | verify | errors | mpi
+set -uo pipefail
+PARKIT=${1:?usage: pi_lmo.sh PARKIT GROUP [MPIEXEC]}
+GROUP=${2:?group}
+export OMP_NUM_THREADS=2
+unset OMP_PROC_BIND OMP_PLACES
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$OUT" | head -1; }
+
+expect_pi() {   # expect_pi WANT ALGO REFERENCE-PATTERN parkit-args...
+    local want=$1 algo=$2 ref=$3; shift 3
+    run "$PARKIT" primes "$@" --format json
+    local got v a r
+    got=$(json_field result) v=$(json_field verified) a=$(json_field algo) r=$(json_field reference)
+    if [ "$RC" = 0 ] && [ "$got" = "$want" ] && [ "$v" = true ] && [ "$a" = "$algo" ] && grep -qE -- "$ref" <<<"$r"; then ok
+    else bad "primes $* -> rc=$RC result='$got' (want $want) verified=$v algo=$a reference='$r' $ERR"; fi
+}
+
+group_results() {
+    # values from primecount 7.6 (an independent program), kept here: no test needs it installed
+    expect_pi 0 lmo table 1 --algo lmo
+    expect_pi 0 lmo . 0 --algo lmo
+    expect_pi 1 lmo . 2 --algo lmo
+    expect_pi 2 lmo . 3 --algo lmo
+    expect_pi 25 lmo table 100 --algo lmo
+    expect_pi 26 lmo Lucy 101 --algo lmo
+    expect_pi 5761455 lmo table 1e8
+    expect_pi 5761455 lmo Lucy 100000001
+    expect_pi 5761455 sieve . 99999999
+    expect_pi 203280221 lmo table 4294967296
+    expect_pi 203280221 lmo table 4294967295
+    expect_pi 203280220 lmo Lucy 4294967290
+    expect_pi 203280222 lmo Lucy 4294967311
+    expect_pi 37607912018 lmo table 1e12
+    expect_pi 37607912018 lmo Lucy 999999999989
+    expect_pi 37607912018 lmo "second LMO run" 1000000000001
+    expect_pi 41203088796 lmo table 2^40 --threads 3
+    expect_pi 3204941750802 lmo table 1e14 --threads 2 --schedule static
+    # a cube (262^3: the cut-offs y, z move there) and 2^32 + 1
+    expect_pi 1150461 lmo Lucy 17984728 --algo lmo   # 262^3 = 17984728
+    expect_pi 203280221 lmo table 4294967297
+    # auto keeps the sieve for ranges, sums, lists and small N
+    expect_pi 21 sieve . 200 --from 100
+    expect_pi 0 sieve . 1e11 --from 1e11 --algo auto
+    run "$PARKIT" primes 1e9 --sum --format json
+    [ "$RC" = 0 ] && [ "$(json_field algo)" = sieve ] && ok || bad "primes 1e9 --sum: algo $(json_field algo)"
+    run "$PARKIT" primes 1e9 --algo sieve --format json
+    [ "$RC" = 0 ] && [ "$(json_field algo)" = sieve ] && [ "$(json_field result)" = 50847534 ] && ok ||
+        bad "primes 1e9 --algo sieve: $OUT"
+    # the text report names the algorithm
+    run "$PARKIT" primes 1e10
+    [ "$RC" = 0 ] && [ "$(field algo)" = lmo ] && [ "$(field Result)" = 455052511 ] && ok || bad "primes 1e10: $OUT"
+}
+
+group_verify() {
+    # each reference in turn, and each fails when the answer is off by one
+    for c in "1e12:table" "999999999989:Lucy" "1000000000001:second LMO run"; do
+        n=${c%%:*} ref=${c#*:}
+        run env PARKIT_TEST_PI_OFFSET=1 "$PARKIT" primes "$n" --format json
+        [ "$RC" = 1 ] && [ "$(json_field verified)" = false ] && grep -q "$ref" <<<"$(json_field reference)" && ok ||
+            bad "primes $n with a wrong answer ($ref): rc=$RC verified=$(json_field verified) $ERR"
+        run env PARKIT_TEST_PI_OFFSET=-1 "$PARKIT" primes "$n"
+        [ "$RC" = 1 ] && [ "$(field Verification)" != PASSED ] && ok || bad "primes $n, answer - 1: rc=$RC"
+    done
+    # the hook leaves the sieve alone (it is not LMO's)
+    run env PARKIT_TEST_PI_OFFSET=1 "$PARKIT" primes 1e6
+    [ "$RC" = 0 ] && ok || bad "primes 1e6 (sieve) with the LMO hook set: rc=$RC"
+}
+
+group_errors() {
+    expect_usage() {
+        local pat=$1; shift
+        run "$PARKIT" "$@"
+        local lines; lines=$(printf '%s\n' "$ERR" | grep -c .)
+        if [ "$RC" = 2 ] && [ -z "$OUT" ] && [ "$lines" = 1 ] && grep -qE -- "$pat" <<<"$ERR"; then ok
+        else bad "parkit $* -> rc=$RC stderr='$ERR' (want exit 2, one line /$pat/)"; fi
+    }
+    expect_usage 'algo lmo: counts pi\(N\) only' primes 1e9 --algo lmo --from 5
+    expect_usage 'algo lmo: counts pi\(N\) only' primes 1e9 --algo lmo --from 0
+    expect_usage 'algo lmo: counts pi\(N\) only' primes 1e9 --algo lmo --sum
+    expect_usage 'algo lmo: counts pi\(N\) only' primes 100 --print --algo lmo
+    expect_usage 'expected auto, lmo, sieve, trial or naive, got "LMO"' primes 1e9 --algo LMO
+    expect_usage 'too large' primes 2^64 --algo lmo
+    expect_usage 'non-negative' primes -5 --algo lmo
+}
+
+group_mpi() {
+    mpi_test_env "${3:-}"
+    # the whole rank x thread matrix, or a corner of it under the sanitizers (tests/run.sh)
+    local PS="1 2 3 4" TS="1 2"
+    if [ "${PK_TEST_MATRIX:-}" = sanitized ]; then PS="1 3" TS="2"; fi
+    for n in 1e12 987654321987; do
+        want=$("$PARKIT" primes "$n" --mode serial --format csv | awk -F, 'NR == 2 { print $7 }')
+        [ -n "$want" ] || { bad "serial $n: no answer"; continue; }
+        for T in 1 2 3 4; do
+            run "$PARKIT" primes "$n" --threads "$T" --schedule dynamic --format csv
+            [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = "$want" ] && [ "$(col "$OUT" verified)" = true ] && ok ||
+                bad "primes $n --threads $T: $(col "$OUT" result) want $want $ERR"
+        done
+        for P in $PS; do
+            for T in $TS; do
+                out=$(mpi "$NP" "$P" "$PARKIT" primes "$n" --threads "$T" --format csv 2>"$TMP/err")
+                rc=$?
+                if [ "$rc" = 0 ] && [ "$(col "$out" result)" = "$want" ] && [ "$(col "$out" verified)" = true ] &&
+                   [ "$(col "$out" ranks)" = "$P" ]; then ok
+                else bad "mpirun -np $P primes $n --threads $T: rc=$rc '$(col "$out" result)' want $want $(head -c 300 "$TMP/err")"; fi
+            done
+        done
+    done
+    # a wrong answer fails under MPI too
+    out=$(mpi "$NP" 2 env PARKIT_TEST_PI_OFFSET=1 "$PARKIT" primes 1e12 --format csv 2>"$TMP/err")
+    rc=$?
+    [ "$rc" = 1 ] && [ "$(col "$out" verified)" = false ] && ok || bad "mpirun -np 2, wrong answer: rc=$rc $out"
+}
+
+case "$GROUP" in
+results) group_results ;;
+verify) group_verify ;;
+errors) group_errors ;;
+mpi) group_mpi "$@" ;;
+*) echo "unknown group $GROUP" >&2; exit 2 ;;
+esac
+summary

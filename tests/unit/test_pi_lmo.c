@@ -1,0 +1,222 @@
+/* Unit tests for kernels/pi_lmo.c: pi(x) against a plain sieve for every small x, against the
+ * Lucy count of kernels/ref (independent code) at the method's internal cut-offs (cubes,
+ * squares of primes, 2^32, 10^k +- 1) and at seeded random x, under many tunings (y, segment,
+ * blocks: different splits of the work); the kernel contract (pieces merged in index order in
+ * any tree give the same answer); known values from primecount 7.6; bad tuning refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pi_lmo.h"
+#include "primecount.h"
+#include "testutil.h"
+
+static uint64_t lucy(uint64_t x)
+{
+    uint64_t c = 0;
+    assert_int_equal(pk_prime_count_combinatorial(x, &c, NULL), PK_OK);
+    return c;
+}
+
+static uint64_t lmo(uint64_t x, double alpha, unsigned seg, unsigned blocks)
+{
+    pk_lmo_tuning t = {alpha, seg, blocks};
+    uint64_t pi = 0;
+    assert_int_equal(pk_lmo_pi(x, &t, &pi), PK_OK);
+    return pi;
+}
+
+static void check(uint64_t x)
+{
+    uint64_t want = lucy(x), got = lmo(x, 0, 0, 0);
+    if (got != want)
+        fail_msg("pi(%llu): lmo %llu, Lucy %llu", (unsigned long long)x, (unsigned long long)got,
+                 (unsigned long long)want);
+}
+
+/* every x < 20000 against a running count of brute-force primes */
+static void test_small_all(void **state)
+{
+    (void)state;
+    uint64_t pi = 0;
+    for (uint64_t x = 0; x < 20000; x++) {
+        if (brute_is_prime(x))
+            pi++;
+        uint64_t got = lmo(x, 0, 0, 0);
+        if (got != pi)
+            fail_msg("pi(%llu): lmo %llu, want %llu", (unsigned long long)x, (unsigned long long)got,
+                     (unsigned long long)pi);
+    }
+    /* and with a small segment and many blocks, where blocks hold one segment or none */
+    pi = 0;
+    for (uint64_t x = 0; x < 5000; x++) {
+        if (brute_is_prime(x))
+            pi++;
+        assert_int_equal(lmo(x, 3, 9, 5), pi);
+    }
+}
+
+/* where y, z = x / y, sqrt x, cbrt x are integers or change: cubes, squares of primes, +-1 */
+static void test_cutoffs(void **state)
+{
+    (void)state;
+    for (uint64_t k = 5; k < 3000; k += (k < 100 ? 1 : 211)) {
+        uint64_t c = k * k * k;
+        for (uint64_t d = 0; d < 3; d++)
+            check(c - 1 + d);
+    }
+    static const uint64_t ps[] = {11, 13, 101, 1009, 10007, 65521, 65537, 100003, 999983};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+        uint64_t s = ps[i] * ps[i];
+        for (uint64_t d = 0; d < 3; d++)
+            check(s - 1 + d);
+    }
+    /* x = y^3 exactly for the y the default tuning picks is covered by the cubes; also
+     * alpha making y land on cbrt + 1 and on sqrt x */
+    for (uint64_t x = 1000; x < 2000000; x = x * 3 + 1) {
+        uint64_t want = lucy(x);
+        assert_int_equal(lmo(x, 1, 0, 0), want);
+        assert_int_equal(lmo(x, 1e6, 0, 0), want);
+    }
+}
+
+static void test_powers(void **state)
+{
+    (void)state;
+    uint64_t p10 = 10;
+    for (int k = 1; k <= 11; k++, p10 *= 10)
+        for (uint64_t d = 0; d < 3; d++)
+            check(p10 - 1 + d);
+    check(p10 + 1);   /* 10^12 + 1 (10^12 itself: test_known) */
+    for (uint64_t x = (1ull << 32) - 3; x <= (1ull << 32) + 3; x++)
+        check(x);
+    for (int k = 7; k <= 40; k += 3)
+        check(1ull << k);
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    uint64_t s = 14;
+    for (int i = 0; i < 170; i++) {
+        uint64_t x = 100 + rng_next(&s) % (i < 150 ? 100000000ull : 100000000000ull);
+        check(x);
+    }
+}
+
+/* different tunings split the work differently and must all agree */
+static void test_tunings(void **state)
+{
+    (void)state;
+    static const uint64_t xs[] = {123456789ull, 1000000007ull, 9876543212ull};
+    static const double alphas[] = {0.5, 1, 1.7, 3, 6, 12, 50};
+    static const unsigned segs[] = {9, 12, 16, 20};
+    static const unsigned blocks[] = {1, 2, 7, 64, 300};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        uint64_t want = lucy(xs[i]);
+        for (size_t a = 0; a < sizeof alphas / sizeof alphas[0]; a++)
+            assert_int_equal(lmo(xs[i], alphas[a], 0, 0), want);
+        for (size_t g = 0; g < sizeof segs / sizeof segs[0]; g++)
+            assert_int_equal(lmo(xs[i], 0, segs[g], 0), want);
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+            assert_int_equal(lmo(xs[i], 0, 0, blocks[b]), want);
+    }
+}
+
+/* The contract as the backends use it: one partial per piece, each from the identity, merged
+ * in index order by any tree; and run() accumulating into a partial that holds a value. */
+static void test_contract(void **state)
+{
+    (void)state;
+    const uint64_t x = 31415926535ull;
+    const uint64_t want = lucy(x);
+    pk_lmo_ctx c;
+    pk_lmo_tuning t = {0, 12, 40};
+    assert_int_equal(pk_lmo_setup(&c, x, &t), PK_OK);
+    const pk_kernel *k = &c.kernel;
+    assert_int_equal(c.nblocks, 40);
+    assert_true(k->grain(&c) >= 1);
+    size_t ps = k->partial_size;
+    unsigned char *parts = malloc(ps * c.nblocks), *acc = malloc(ps);
+    assert_non_null(parts);
+    assert_non_null(acc);
+    for (uint64_t i = 0; i < c.nblocks; i++) {
+        k->identity(&c, parts + i * ps);
+        assert_int_equal(k->run(&c, i, i + 1, parts + i * ps), PK_OK);
+    }
+    /* left to right */
+    k->identity(&c, acc);
+    for (uint64_t i = 0; i < c.nblocks; i++)
+        assert_int_equal(k->merge(&c, acc, parts + i * ps), PK_OK);
+    assert_int_equal(pk_lmo_result(&c, acc), want);
+    /* a pairwise tree (as the exec layer merges) */
+    for (size_t s = 1; s < c.nblocks; s *= 2)
+        for (size_t i = 0; i + s < c.nblocks; i += 2 * s)
+            assert_int_equal(k->merge(&c, parts + i * ps, parts + (i + s) * ps), PK_OK);
+    assert_int_equal(pk_lmo_result(&c, parts), want);
+    /* run() over uneven index ranges into one partial that already holds the first ones */
+    k->identity(&c, acc);
+    assert_int_equal(k->run(&c, 0, 3, acc), PK_OK);
+    assert_int_equal(k->run(&c, 3, 17, acc), PK_OK);
+    assert_int_equal(k->run(&c, 17, 17, acc), PK_OK);
+    assert_int_equal(k->run(&c, 17, c.nblocks, acc), PK_OK);
+    assert_int_equal(pk_lmo_result(&c, acc), want);
+    /* cost: positive, additive, dearer at the start of the interval per index */
+    double all = k->cost(&c, 0, c.nblocks);
+    assert_true(all > 0);
+    double sum = k->cost(&c, 0, 10) + k->cost(&c, 10, c.nblocks);
+    assert_true(sum > all * 0.999999 && sum < all * 1.000001);
+    free(parts);
+    free(acc);
+    pk_lmo_free(&c);
+}
+
+/* published values, each computed by primecount 7.6 (an independent program) */
+static void test_known(void **state)
+{
+    (void)state;
+    static const struct { uint64_t x, pi; } t[] = {
+        {1000000000000ull, 37607912018ull},
+        {10000000000000ull, 346065536839ull},
+        {1ull << 40, 41203088796ull},
+        {1ull << 44, 597116381732ull},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        assert_int_equal(lmo(t[i].x, 0, 0, 0), t[i].pi);
+}
+
+static void test_domain(void **state)
+{
+    (void)state;
+    pk_lmo_ctx c;
+    pk_lmo_tuning t = {0, 8, 0};
+    assert_int_equal(pk_lmo_setup(&c, 1000000, &t), PK_EINVAL);
+    t.seg_log2 = 27;
+    assert_int_equal(pk_lmo_setup(&c, 1000000, &t), PK_EINVAL);
+    /* the largest x: setup only (the run is a benchmark, not a unit test) */
+    assert_int_equal(pk_lmo_setup(&c, UINT64_MAX, NULL), PK_OK);
+    assert_true(c.y > 2642245);   /* y > cbrt(2^64) */
+    assert_true((pk_u128)c.y * c.y * c.y > UINT64_MAX);
+    assert_true(c.nblocks >= 1);
+    pk_lmo_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_all),
+        cmocka_unit_test(test_cutoffs),
+        cmocka_unit_test(test_powers),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_tunings),
+        cmocka_unit_test(test_contract),
+        cmocka_unit_test(test_known),
+        cmocka_unit_test(test_domain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
