@@ -97,7 +97,7 @@ group_mpi() {
     local PS="1 2 3 4" TS="1 2"
     if [ "${PK_TEST_MATRIX:-}" = sanitized ]; then PS="1 3" TS="2"; fi
     for n in 1e12 987654321987; do
-        want=$("$PARKIT" primes "$n" --mode serial --format csv | awk -F, 'NR == 2 { print $7 }')
+        want=$(col "$("$PARKIT" primes "$n" --mode serial --format csv)" result)
         [ -n "$want" ] || { bad "serial $n: no answer"; continue; }
         for T in 1 2 3 4; do
             run "$PARKIT" primes "$n" --threads "$T" --schedule dynamic --format csv
