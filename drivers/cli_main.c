@@ -56,8 +56,9 @@ static const struct help_line {
         "                           omp otherwise)\n"},
     {PK_OPT_SCHEDULE, "  -s, --schedule S[,C]     static | dynamic | guided, optional chunk in pieces (default dynamic)\n"},
     {PK_OPT_REPEAT, "      --repeat R|auto      timed runs: exactly R, or auto (default): until they add up to\n"
-                    "                           the budget or 10 runs, whichever first; every run's time is\n"
-                    "                           kept, with min / median / max, mean, sd and the median's CI\n"},
+                    "                           the budget and 3 runs, at most 10 (one run that alone takes\n"
+                    "                           the budget is enough); every run's time is kept, with\n"
+                    "                           min / median / max, mean, sd and the median's CI\n"},
     {PK_OPT_REPEAT, "      --budget SECONDS     the time budget of --repeat auto (default 1)\n"},
     {PK_OPT_WARMUP, "      --warmup W           untimed runs first (default 0)\n"},
     {PK_OPT_PROGRESS, "      --progress, --no-progress   progress on stderr (default: when stderr is a terminal)\n"},

@@ -3,6 +3,7 @@
  * NUMA nodes).  Every rank probes its own host; rank 0 combines the probes per host. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <omp.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@ typedef struct {
     int cpus_online;
     int numa_spanned, numa_total;
     double load1, quota;          /* quota: CPUs, or 0 for none */
+    int running;                  /* runnable tasks on the host now (fewest of a few samples) */
     uint64_t cpus[WORDS];         /* the union of the workers' affinity masks */
     uint64_t cores[WORDS];        /* the core of each of those CPUs (its first SMT sibling) */
     int smt_machine;              /* the host has more than one thread per core */
@@ -156,6 +158,44 @@ static double cgroup_quota(void)
     return best;
 }
 
+/* Runnable tasks on the host (procs_running of /proc/stat), -1 when unknown. */
+static int procs_running(void)
+{
+    FILE *st = fopen("/proc/stat", "r");
+    if (!st)
+        return -1;
+    char line[256];
+    int r = -1;
+    while (fgets(line, sizeof line, st))
+        if (sscanf(line, "procs_running %d", &r) == 1)
+            break;
+    fclose(st);
+    return r;
+}
+
+/* This process's threads in state R (running or runnable), -1 when unknown. */
+static int own_running(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        if (read_line(path, buf, sizeof buf) != 0)
+            continue;
+        char *rp = strrchr(buf, ')');   /* "tid (comm) S ..." -- comm may hold spaces */
+        if (rp && rp[1] == ' ' && rp[2] == 'R')
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
 static void probe_host(probe *p, const pk_cli *cli)
 {
     gethostname(p->host, sizeof p->host - 1);
@@ -166,6 +206,16 @@ static void probe_host(probe *p, const pk_cli *cli)
         if (fscanf(f, "%lf", &p->load1) != 1)
             p->load1 = 0;
         fclose(f);
+    }
+    /* Who else wants a CPU right now: procs_running of /proc/stat less this process's own
+     * runnable threads (a thread of ours may still spin after a parallel region: libgomp
+     * waits actively for a while), the fewest of 3 samples.  The load average cannot tell:
+     * it remembers the last minute, the previous run of a campaign included. */
+    p->running = -1;
+    for (int i = 0; i < 3; i++) {
+        int r = procs_running(), own = own_running();
+        if (r >= 0 && own >= 0 && (p->running < 0 || r - own < p->running))
+            p->running = r - own > 0 ? r - own : 0;
     }
     p->quota = cgroup_quota();
     char buf[256];
@@ -313,6 +363,7 @@ json_object *pk_machine_probe(const pk_cli *cli)
     json_object_object_add(m, "warnings", json_object_new_string(""));
 
     double load = 0, quota = 0, wpc = 0;
+    int busy = 0;
     int cpus_min = 0, bound_shared = 0, numa = 1, numa_total = 1;
     const char *smt = "off";
     int *done = calloc((size_t)P, sizeof *done);
@@ -383,10 +434,21 @@ json_object *pk_machine_probe(const pk_cli *cli)
         }
         if (h->load1 > load)
             load = h->load1;
-        if (!placement_only && h->load1 >= 0.5 && h->load1 + workers > h->cpus_online + 0.25)
-            pk_machine_warn(m, "load average %.2f at start on %s with %d CPUs for %d workers: "
-                               "other work competes for the CPUs",
-                            h->load1, h->host, h->cpus_online, workers);
+        /* other runnable tasks: the host's fewest, less this job's other ranks there (each
+         * is probing, or spinning in the gather) */
+        int others = -1;
+        for (int j = 0; j < P; j++)
+            if (!strcmp(pr[j].host, h->host) && pr[j].running >= 0 && (others < 0 || pr[j].running < others))
+                others = pr[j].running;
+        if (others >= 0)
+            others = others > ranks - 1 ? others - (ranks - 1) : 0;
+        if (others > busy)
+            busy = others;
+        if (!placement_only && others > 0 && others + workers > h->cpus_online)
+            pk_machine_warn(m, "%d other task%s running at start on %s with %d CPUs for %d workers "
+                               "(load average %.2f): other work competes for the CPUs",
+                            others, others == 1 ? " was" : "s were", h->host, h->cpus_online, workers,
+                            h->load1);
         if (h->quota > 0 && (quota == 0 || h->quota < quota))
             quota = h->quota;
         if (!placement_only && h->quota > 0 && workers / (double)ranks > h->quota + 1e-9)
@@ -411,6 +473,7 @@ json_object *pk_machine_probe(const pk_cli *cli)
                            "many cores are busy");
     free(done);
     json_object_object_add(m, "load", json_object_new_double(load));
+    json_object_object_add(m, "others_running", json_object_new_int(busy));
     json_object_object_add(m, "cpu_quota", quota > 0 ? json_object_new_double(quota) : NULL);
     json_object_object_add(m, "cpus", json_object_new_int(cpus_min));
     json_object_object_add(m, "workers_per_cpu", json_object_new_double(wpc));

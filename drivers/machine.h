@@ -14,6 +14,9 @@
  *   boost        turbo / boost "on", "off" or "n/a"
  *   thp          transparent huge pages mode: "always", "madvise", "never" or "n/a"
  *   load         1-minute load average at start (the highest over the hosts)
+ *   others_running  tasks of other programs runnable at start (procs_running, the fewest of
+ *                10 samples, less this job's ranks; the most over the hosts).  Warned about
+ *                when they and the workers exceed the CPUs.
  *   cpu_quota    CPUs allowed by the cgroup's CPU quota (null: no quota)
  *   cpus         CPUs the workers may run on (the fewest over the hosts)
  *   workers_per_cpu  workers / cpus on the busiest host (> 1: oversubscribed)

@@ -44,11 +44,14 @@ double pk_imbalance(const double *t, int n)
 }
 
 /* Timed runs: exactly cli->repeat, or with --repeat auto (the default) until their total
- * reaches cli->budget seconds or cli->repeat runs, whichever first -- every rank agrees on
+ * reaches cli->budget seconds and 3 runs, or cli->repeat runs, whichever first (one run when
+ * it alone took the budget) -- every rank agrees on
  * whether to go on, so the collectives stay matched. */
 int pk_repeat_more(const pk_cli *cli, int done, double total)
 {
-    int more = done < cli->repeat && (!cli->repeat_auto || total < cli->budget);
+    /* auto: at least 3 runs for a stable median, unless the first one alone took the budget */
+    int more = done < cli->repeat &&
+               (!cli->repeat_auto || total < cli->budget || (done < 3 && !(done == 1 && total >= cli->budget)));
     if (cli->repeat_auto && cli->exec.nranks > 1) {
         int mn, mx;
         pk_mpi_minmax_int(more, &mn, &mx);

@@ -164,7 +164,7 @@ static json_object *record_json(const pk_cli *cli, const pk_record *r)
     json_object_object_add(o, "repeats", json_object_new_int(r->nsamples));
     char policy[96];
     if (cli->repeat_auto)
-        snprintf(policy, sizeof policy, "auto: until %gs or %d runs", cli->budget, cli->repeat);
+        snprintf(policy, sizeof policy, "auto: until %gs and 3 runs, at most %d", cli->budget, cli->repeat);
     else
         snprintf(policy, sizeof policy, "fixed: %d runs", cli->repeat);
     json_object_object_add(o, "repeat_policy", json_object_new_string(policy));
