@@ -164,7 +164,7 @@ static json_object *record_json(const pk_cli *cli, const pk_record *r)
     json_object_object_add(o, "repeats", json_object_new_int(r->nsamples));
     char policy[96];
     if (cli->repeat_auto)
-        snprintf(policy, sizeof policy, "auto: until %gs and 3 runs, at most %d", cli->budget, cli->repeat);
+        snprintf(policy, sizeof policy, "auto: until %gs and 3 runs (at most %d)", cli->budget, cli->repeat);
     else
         snprintf(policy, sizeof policy, "fixed: %d runs", cli->repeat);
     json_object_object_add(o, "repeat_policy", json_object_new_string(policy));
@@ -389,9 +389,12 @@ static void print_text(json_object *o, const pk_record *r)
     text_line("Host", "%s (%s, %s cores)", STR("host"), STR("cpu"), STR("cores"));
     if (r->machine) {
 #define M(k) json_object_get_string(json_object_object_get(r->machine, k))
-        text_line("Machine", "governor %s, boost %s, THP %s, load %s, SMT %s", M("governor"), M("boost"),
-                  M("thp"), M("load"), M("smt"));
-        text_line("Workers per CPU", "%s (%s CPUs, quota %s, NUMA nodes %s of %s)", M("workers_per_cpu"),
+        text_line("Machine", "governor %s, boost %s, THP %s, load %.2f (%s others running), SMT %s",
+                  M("governor"), M("boost"), M("thp"),
+                  json_object_get_double(json_object_object_get(r->machine, "load")), M("others_running"),
+                  M("smt"));
+        text_line("Workers per CPU", "%.2f (%s CPUs, quota %s, NUMA nodes %s of %s)",
+                  json_object_get_double(json_object_object_get(r->machine, "workers_per_cpu")),
                   M("cpus"), json_object_object_get(r->machine, "cpu_quota") ? M("cpu_quota") : "none",
                   M("numa_nodes"), M("numa_nodes_total"));
         if (*M("warnings"))

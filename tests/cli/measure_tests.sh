@@ -53,7 +53,7 @@ group_stats() {
     # the default: auto, at most 10 runs within 1 s
     run "$PARKIT" count 1e4 --format json
     [ "$RC" = 0 ] && [ "$(jq .repeats <<<"$OUT")" = 10 ] && check_stats "$OUT" &&
-        [[ "$(jq -r .repeat_policy <<<"$OUT")" == "auto: until 1s and 3 runs, at most 10" ]] && ok || bad "auto repeats: $OUT"
+        [[ "$(jq -r .repeat_policy <<<"$OUT")" == "auto: until 1s and 3 runs (at most 10)" ]] && ok || bad "auto repeats: $OUT"
     # (the rule for 3 runs at least is tested in unit.test_measure, without a clock)
     # a run longer than the budget is done once
     run "$PARKIT" primes 1e7 --algo sieve --budget 0.000001 --format json
