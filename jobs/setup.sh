@@ -12,10 +12,10 @@ PACKAGES=(
     build-essential cmake pkg-config git ca-certificates
     # libraries: GMP, json-c, cmocka, libcurl, libmicrohttpd (the test server); MPI below
     libgmp-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
-    # tests and tools: jq, perl, iproute2 + util-linux (network namespaces), clang (libFuzzer),
+    # tests and tools: jq, perl, bc (big decimal checks), iproute2 + util-linux (network namespaces), clang (libFuzzer),
     # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model), man-db
     # (the install test renders the man page)
-    jq perl iproute2 util-linux procps time clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
+    jq perl bc iproute2 util-linux procps time clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
     python3 gnuplot-nox shellcheck man-db
     # reference tools the benchmarks compare against
     primesieve primecount curl aria2 wget2 python3-requests python3-aiohttp

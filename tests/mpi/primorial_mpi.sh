@@ -26,8 +26,13 @@ for P in 1 3; do
     mpi "$NP" "$P" "$PARKIT" primorial 1e6 --threads 2 --output "$TMP/out.txt" >"$TMP/o" 2>"$TMP/err"
     rc=$?
     [ "$rc" = 0 ] && cmp -s "$TMP/ref.txt" "$TMP/out.txt" && ok || bad "P=$P --output: rc=$rc $(head -c 300 "$TMP/err")"
-    # written through to a device: every rank writing would show P copies
+    # written through to a device: every rank writing would show P copies (where /dev/stdout
+    # opens on a pipe: not in some chroots, whose /proc/self/fd cannot reopen a pipe)
+    if [ "$(sh -c 'echo probe >/dev/stdout' 2>/dev/null)" != probe ]; then
+        skip "P=$P --output /dev/stdout: /dev/stdout cannot be opened on a pipe here"
+        continue
+    fi
     mpi "$NP" "$P" "$PARKIT" primorial 1000 --output /dev/stdout --format csv >"$TMP/o" 2>"$TMP/err"
-    [ "$(grep -c '^1959034064499908343' "$TMP/o")" = 1 ] && ok || bad "P=$P --output /dev/stdout: $(grep -c '^1959' "$TMP/o") copies"
+    [ "$(grep -c '^1959034064499908343' "$TMP/o")" = 1 ] && ok || bad "P=$P --output /dev/stdout: $(grep -c '^1959' "$TMP/o") copies $(head -c 200 "$TMP/err")"
 done
 summary
