@@ -50,6 +50,10 @@ static char *resolve(const char *path)
             return NULL;
         }
         link[n] = 0;
+        /* /dev/stdout -> /proc/self/fd/1 -> "pipe:[1234]": the kernel's link to a pipe or a
+         * socket names no path; stat() and open() of the link itself reach the pipe */
+        if (link[0] != '/' && strstr(link, ":["))
+            return p;
         char *next;
         if (link[0] == '/') {
             next = strdup(link);

@@ -155,6 +155,9 @@ group_files() {
     d=$(tr -d '\n' <"$TMP/p1000.txt")
     [ "$RC" = 0 ] && [ "${#d}" = "$(field digits)" ] && [ "${d:0:20}" = "$(field first_digits)" ] && [ "${d: -20}" = "$(field last_digits)" ] && ok || bad "primorial --output"
     [ "$(find "$TMP" -name '.parkit-tmp*' | wc -l)" = 0 ] && ok || bad "temporary file left behind"
+    # --output /dev/stdout into a pipe (its /proc link names no path: "pipe:[N]")
+    d=$("$PARKIT" primorial 30 --output /dev/stdout --format csv 2>&1 | head -1)
+    [ "$d" = 6469693230 ] && ok || bad "--output /dev/stdout into a pipe: $d"
     echo precious >"$TMP/keep.txt"
     run "$PARKIT" primorial 1000 --output "$TMP/nodir/x.txt"
     [ "$RC" = 2 ] && [ -z "$OUT" ] && grep -q 'cannot write' <<<"$ERR" && ok || bad "--output into a missing folder (refused before the work): rc=$RC $ERR"
