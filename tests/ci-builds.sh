@@ -30,7 +30,8 @@ verified() {   # verified BUILD: a tiny run of each kernel family answers and is
     local b=$W/$1/parkit c
     for c in "primes 1e6" "sum 1e6 --dtype f64" "count 1000" "isprime 97" "primorial 1000"; do
         # shellcheck disable=SC2086
-        [ "$("$b" $c --format csv | awk -F, 'NR == 2 { print $8 }')" = true ] && ok || bad "$1: $c not verified"
+        [ "$("$b" $c --format csv | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "verified") v = i } NR == 2 { print $v }')" = true ] &&
+            ok || bad "$1: $c not verified"
     done
 }
 
