@@ -1,5 +1,6 @@
 /* The OpenMP runner lent to kernels (par_omp.h). */
 #include <omp.h>
+#include "exec.h"
 #include "par_omp.h"
 
 static int omp_width(const pk_par *p)
@@ -12,22 +13,10 @@ static int omp_width(const pk_par *p)
 
 static int omp_run(const pk_par *p, size_t n, pk_par_fn fn, void *arg)
 {
-    int w = omp_width(p), rc = 0;
+    int w = omp_width(p);
     if (w > (long)n)
         w = (int)n;
-    if (w < 2) {   /* in order, no OpenMP runtime */
-        for (size_t i = 0; i < n; i++)
-            if (fn(arg, i) != 0)
-                rc = 1;
-        return rc;
-    }
-#pragma omp parallel for num_threads(w) schedule(dynamic, 1)
-    for (long i = 0; i < (long)n; i++)
-        if (fn(arg, (size_t)i) != 0) {
-#pragma omp atomic write
-            rc = 1;
-        }
-    return rc;
+    return pk_run_tasks_on(w, n, fn, arg);   /* pk_par_fn and pk_task_fn are the same type */
 }
 
 const pk_par *pk_par_omp_init(pk_par_omp *p, int threads)

@@ -86,6 +86,8 @@ pk_status pk_backend_collect_bytes(const pk_exec *exec, unsigned char *buf, size
  * 0, or 1 when any task returned non-zero. */
 typedef int (*pk_task_fn)(void *arg, size_t i);
 int pk_run_tasks(const pk_exec *exec, size_t n, pk_task_fn fn, void *arg);
+/* The same on `threads` threads (below 2: in order, without the OpenMP runtime). */
+int pk_run_tasks_on(int threads, size_t n, pk_task_fn fn, void *arg);
 
 /* ---- clock.c ---- */
 
