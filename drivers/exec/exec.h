@@ -5,7 +5,8 @@
  *                     and the single-process backends (serial, OpenMP)
  *   backend_serial.c  pieces one after another (no OpenMP runtime in the timed path)
  *   backend_omp.c     pieces handed to threads by the user's schedule
- *   backend_mpi.c     rank shares, each run locally, partials reduced to rank 0
+ *   backend_mpi.c     rank shares (cyclic chunks for kernels with a cost model), each run
+ *                     locally, partials reduced to rank 0
  *   pieces.c          piece planning and the one fixed merge tree        (pieces.h, internal)
  *   clock.c           the wall clock and the progress line               (pieces.h, internal)
  *   split.c           cost-balanced splits and rank shares

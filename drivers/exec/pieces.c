@@ -45,6 +45,8 @@ void pk_pieces_plan(pk_pieces *pc, const pk_kernel *k, const void *ctx, uint64_t
 /* Cut i: lo for the first, hi for the last, origin + i * grain in between. */
 uint64_t pk_piece_lo(const pk_pieces *pc, size_t i)
 {
+    if (pc->bounds)
+        return i < pc->n ? pc->bounds[2 * i] : pc->hi;
     if (i == 0)
         return pc->lo;
     if (i >= pc->n)
@@ -54,6 +56,8 @@ uint64_t pk_piece_lo(const pk_pieces *pc, size_t i)
 
 uint64_t pk_piece_hi(const pk_pieces *pc, size_t i)
 {
+    if (pc->bounds)
+        return i < pc->n ? pc->bounds[2 * i + 1] : pc->hi;
     return pk_piece_lo(pc, i + 1);
 }
 

@@ -12,6 +12,8 @@ typedef struct pk_pieces {
     size_t n;
     unsigned char *parts;     /* n partials of psize bytes */
     size_t psize;
+    uint64_t *bounds;         /* NULL, or explicit pieces: piece i is [bounds[2i], bounds[2i+1])
+                                 (the MPI backend's cyclic chunks); owned by the caller */
 } pk_pieces;
 
 /* Plan pieces for `workers` workers: ordered kernels get exactly grain-aligned blocks;

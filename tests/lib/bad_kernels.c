@@ -4,7 +4,9 @@
  *   BAD_CRASH     run() dereferences NULL (rank 1 only under MPI: PARKIT_CRASH_RANK)
  *   BAD_GRAIN     grain() returns 0                   BAD_WRONG   run() adds one too many
  *   BAD_MERGE     merge() returns an error            BAD_ORDERED_PACK  ORDERED with pack/unpack
- *   (none)        a correct kernel: the sum of 0..N-1 */
+ *   (none)        a correct kernel: the sum of 0..N-1
+ *   WITH_COST     (with any of the above) a cost() that grows with the index, so that under MPI
+ *                 the range is dealt in cyclic chunks (backend_mpi.c) */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +61,13 @@ static parkit_status merge(const void *ctx, void *acc, const void *later)
     return PARKIT_OK;
 #endif
 }
+#ifdef WITH_COST
+static double cost(const void *ctx, uint64_t lo, uint64_t hi)
+{
+    (void)ctx;
+    return ((double)hi * hi - (double)lo * lo) / 2 + (double)(hi - lo);
+}
+#endif
 #ifdef BAD_ORDERED_PACK
 static size_t pack_size(const void *ctx, const void *p) { (void)ctx, (void)p; return 8; }
 static void pack(const void *ctx, const void *p, void *buf) { (void)ctx; memcpy(buf, p, 8); }
@@ -71,6 +80,9 @@ static parkit_status unpack(const void *ctx, void *p, const void *buf, size_t le
 #endif
 static const parkit_kernel kernel = {.name = "sumi", .partial_size = sizeof(uint64_t), .grain = grain,
                                      .identity = identity, .run = run, .merge = merge,
+#ifdef WITH_COST
+                                     .cost = cost,
+#endif
 #ifdef BAD_ORDERED_PACK
                                      .flags = PARKIT_KERNEL_ORDERED, .pack_size = pack_size, .pack = pack,
                                      .unpack = unpack,

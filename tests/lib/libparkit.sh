@@ -132,6 +132,25 @@ if [ "$have_mpi" = 1 ]; then
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS.so"
     # a merge that fails between ranks (MPI_Reduce's operation) fails the run: never verified
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/BAD_MERGE.so" --threads 1
+    # the same with a cost model: the ranks get cyclic chunks, merged in order at rank 0
+    for v in BAD_STATUS BAD_MERGE BAD_CRASH; do
+        cc -O1 -fPIC -shared -I "$SRC/include" -D"$v" -DWITH_COST -o "$TMP/$v-cost.so" "$SRC/tests/lib/bad_kernels.c" ||
+            bad "cannot build $v with a cost"
+    done
+    cc -O1 -fPIC -shared -I "$SRC/include" -DWITH_COST -o "$TMP/good-cost.so" "$SRC/tests/lib/bad_kernels.c" ||
+        bad "cannot build the fixture with a cost"
+    for np in 2 3 4; do
+        run timeout 60 "${MPI[@]}" "$NP" "$np" "$PARKIT" run "$TMP/good-cost.so" 12345 --threads 2 --format csv
+        [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 76193340 ] && [ "$(col "$OUT" verified)" = true ] && ok ||
+            bad "cyclic chunks under mpirun -np $np: rc=$RC $OUT $(head -c 300 <<<"$ERR")"
+    done
+    run timeout 60 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/good-cost.so" 2 --format csv   # fewer indices than ranks
+    [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 1 ] && ok || bad "cyclic chunks, N=2 on 3 ranks: rc=$RC $OUT $ERR"
+    expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS-cost.so"
+    expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/BAD_MERGE-cost.so" --threads 1
+    run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH-cost.so"
+    [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
+        ok || bad "cyclic chunks, a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
     run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH.so"
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
         ok || bad "a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
