@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # parkit's kernels against the reference tools of the field, side by side in one run:
 # alternating runs, medians of REPS (default 5), at 1 and 2 threads.
-#   jobs/bench-kernels.sh [--quick]
+#   jobs/bench-kernels.sh [--quick] [--core]
 # Writes results/bench-kernels.csv (every run) and results/bench-kernels.md (the table).
+# Then (unless --core) the issue-14/15 comparisons, each its own script and tables, appended to
+# bench-kernels.md (--quick is passed on):
+#   jobs/bench-pi.sh             pi(1e12 .. 1e17) vs primecount at 1 and 2 threads; MPI 2x1 vs
+#                                1x2; mpirun -np 1, 2, 4 answers checked        results/pi/
+#   jobs/bench-sieve-ranges.sh   1e10 numbers from 1e12, 1e14, 1e16, 1e18 vs primesieve
+#                                START STOP; pi(1e10), pi(1e11)                results/sieve/
+#   jobs/bench-primorial.sh      kernel and whole process vs mpz_primorial_ui, --output vs
+#                                mpz_get_str, 1 and 2 threads                  results/primorial/
 #   primes 1e10          vs primesieve --count          target: parkit <= 2x primesieve's time
 #   primorial 1e8        vs GMP mpz_primorial_ui        target: 1 thread <= 1.3x GMP; 2 threads < GMP
 #   sum 1e9              vs plain OpenMP reduction loop target: >= 80% of its GB/s; f64 >= 60%
@@ -17,9 +25,14 @@ REF_PRIMORIAL=$ROOT/build/bench/pk_ref_primorial
 REPS=${REPS:-5}
 N_PRIMES=1e10 N_PRIMORIAL=1e8 N_SUM=1e9 N_COUNT=4e10
 LIMITS="50328 22756 39371 44832"
-if [ "${1:-}" = --quick ]; then
-    REPS=3 N_PRIMES=1e9 N_PRIMORIAL=1e7 N_SUM=1e8 N_COUNT=4e9 LIMITS="20328 12756"
-fi
+QUICK= CORE=0
+for a in "$@"; do
+    case "$a" in
+    --quick) QUICK=--quick; REPS=3 N_PRIMES=1e9 N_PRIMORIAL=1e7 N_SUM=1e8 N_COUNT=4e9 LIMITS="20328 12756" ;;
+    --core) CORE=1 ;;
+    *) echo "bench-kernels: unknown option '$a' (usage: [--quick] [--core])" >&2; exit 2 ;;
+    esac
+done
 CSV=$ROOT/results/bench-kernels.csv
 MD=$ROOT/results/bench-kernels.md
 mkdir -p "$ROOT/results"
@@ -123,3 +136,13 @@ for t in 1 2; do
 done
 } >"$MD"
 cat "$MD"
+
+# ---- the issue-14/15 comparisons (their own scripts, tables appended) ----
+if [ "$CORE" = 0 ]; then
+    for b in pi:pi/bench-pi.md sieve-ranges:sieve/ranges.md primorial:primorial/bench.md; do
+        # shellcheck disable=SC2086
+        bash "$ROOT/jobs/bench-${b%%:*}.sh" $QUICK >&2
+        { echo; sed 's/^# /## /' "$ROOT/results/${b#*:}"; } >>"$MD"
+    done
+    cat "$MD"
+fi

@@ -5,6 +5,8 @@
 # Writes results/pi/bench-pi.csv (every run) and results/pi/bench-pi.md (the table).
 #   pi(1e12 .. 1e17) at 1 and 2 threads      vs primecount X -t1 / -t2   target: <= 1.5x its time
 #   pi(x >= 1e15): mpirun -np 2 --threads 1  vs one process --threads 2  target: within 10%
+#   correctness under MPI: mpirun -np 1, 2, 4 (unbound, oversubscribed on small machines) at
+#   CHECK_X (default the first of MPI_XS) must print primecount's answer, verified
 # parkit's time is the kernel's plus its setup (tables up to y); primecount's is its own --time.
 # --quick: 1e12 .. 1e14 (and 1e14 for MPI), 2 runs each.  XS, MPI_XS and REPS override.
 set -euo pipefail
@@ -23,14 +25,19 @@ command -v jq >/dev/null || { echo "$0: jq is not installed" >&2; exit 2; }
 . "$ROOT/jobs/lib-mpi.sh"
 have_mpi=1
 pk_mpi_launcher_for "$P" 2>/dev/null || have_mpi=0
-[ "$have_mpi" = 0 ] || pk_mpi_opts quiet core
+chk_opts=()
+if [ "$have_mpi" = 1 ]; then
+    pk_mpi_opts quiet unbound
+    chk_opts=("${pk_mpi_opts[@]}")
+    pk_mpi_opts quiet core
+fi
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 OUTDIR=$ROOT/results/pi
 CSV=$OUTDIR/bench-pi.csv MD=$OUTDIR/bench-pi.md
 mkdir -p "$OUTDIR"
-echo "x,layout,tool,run,seconds,result" >"$CSV"
+echo "x,layout,tool,run,seconds,result,imbalance" >"$CSV"
 
-row() { echo "$1,$2,$3,$4,$5,$6" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)" >&2; }
+row() { echo "$1,$2,$3,$4,$5,$6,${7:-}" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)${7:+ imbalance $7}" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med() { awk -F, -v x="$1" -v l="$2" -v t="$3" '$1 == x && $2 == l && $3 == t { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -40,9 +47,10 @@ parkit_run() {
     local j
     j=$("$@" --format json)
     [ "$(jq -r .verified <<<"$j")" = true ] || { echo "$0: not verified: $*" >&2; exit 1; }
-    echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j")"
+    echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j") $(jq -r '.imbalance // ""' <<<"$j")"
 }
 mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
+mpi_chk() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${chk_opts[@]}" "$PK_NP" "$@"; }
 
 for x in $XS; do
     for t in 1 2; do
@@ -62,12 +70,21 @@ if [ "$have_mpi" = 1 ]; then
         echo "== pi($x): mpirun -np 2 --threads 1 vs one process --threads 2" >&2
         for r in $(seq 1 "$REPS"); do
             o=$(parkit_run "$P" primes "$x" --algo lmo --threads 2 --warmup 0)
-            read -r s res <<<"$o"
-            row "$x" "1x2" parkit-omp "$r" "$s" "$res"
+            read -r s res imb <<<"$o"
+            row "$x" "1x2" parkit-omp "$r" "$s" "$res" "$imb"
             o=$(parkit_run mpi 2 "$P" primes "$x" --algo lmo --mode mpi --warmup 0)
-            read -r s res <<<"$o"
-            row "$x" "2x1" parkit-mpi "$r" "$s" "$res"
+            read -r s res imb <<<"$o"
+            row "$x" "2x1" parkit-mpi "$r" "$s" "$res" "$imb"
         done
+    done
+    CHECK_X=${CHECK_X:-${MPI_XS%% *}}
+    want=$(primecount "$CHECK_X")
+    for np in 1 2 4; do
+        echo "== pi($CHECK_X) under mpirun -np $np: the answer must be primecount's" >&2
+        o=$(parkit_run mpi_chk "$np" "$P" primes "$CHECK_X" --algo lmo --mode mpi --repeat 1 --warmup 0)
+        read -r s res imb <<<"$o"
+        [ "$res" = "$want" ] || { echo "$0: mpirun -np $np: pi($CHECK_X) = $res, primecount says $want" >&2; exit 1; }
+        row "$CHECK_X" "${np}x1" parkit-mpi-check 1 "$s" "$res" "$imb"
     done
 else
     echo "$0: no MPI launcher for $P: the MPI rows are left out" >&2
@@ -90,12 +107,18 @@ for x in $XS; do
 done
 if [ "$have_mpi" = 1 ]; then
     echo
-    echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 |"
-    echo "|---|---|---|---|---|"
+    echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 | rank imbalance (max/mean) |"
+    echo "|---|---|---|---|---|---|"
     for x in $MPI_XS; do
         a=$(med "$x" 2x1 parkit-mpi) b=$(med "$x" 1x2 parkit-omp) q=$(ratio "$a" "$b")
-        echo "| $x | $a | $b | $q | $(verdict "$q" 'x <= 1.10') |"
+        imb=$(awk -F, -v x="$x" '$1 == x && $3 == "parkit-mpi" { print $7 }' "$CSV" | median | xargs printf '%.3f')
+        echo "| $x | $a | $b | $q | $(verdict "$q" 'x <= 1.10') | $imb |"
     done
+    echo
+    echo "Correctness across ranks: pi($CHECK_X) under \`mpirun -np 1, 2, 4\` (unbound) gave" \
+         "$(awk -F, -v x="$CHECK_X" '$1 == x && $3 == "parkit-mpi-check" { printf "%s%s", sep, $6; sep = ", " }' "$CSV")," \
+         "each verified and equal to primecount's $want."
+
 fi
 } >"$MD"
 cat "$MD"
