@@ -152,12 +152,13 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
  * A cost model is an estimate, and its error drifts smoothly along the range: one contiguous
  * share per rank turns that drift into imbalance between ranks (pi(x) by LMO: 1.18 at 2 ranks).
  * So the range is cut into PK_MPI_CHUNKS chunks of equal modelled cost per rank (fewer when
- * their partials would pass PK_MPI_CHUNK_BYTES), dealt
+ * their partials would pass PK_MPI_CHUNK_BYTES, or a chunk would be shorter than the kernel's
+ * grain: the far sieve's pieces each pay to place every sieving prime), dealt
  * cyclically (chunk j to rank j mod P), and each rank's share of the error averages out.  A
  * rank computes the pieces of all its chunks in one pass (threads stay busy across chunk
  * ends), merges each chunk's pieces, and rank 0 merges the chunk partials in chunk order as
  * they arrive: at most two partials in flight at rank 0, whatever the chunk count. */
-#define PK_MPI_CHUNKS 16
+#define PK_MPI_CHUNKS 64
 #define PK_MPI_CHUNK_BYTES ((uint64_t)64 << 20)   /* chunk partials' total at most (or P) */
 
 static pk_status run_cyclic(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
@@ -167,7 +168,10 @@ static pk_status run_cyclic(const pk_kernel *k, const void *ctx, uint64_t lo, ui
     int rank = exec->rank, P = exec->nranks;
     const size_t ps = k->partial_size;
     uint64_t len = hi - lo;
+    uint64_t g = k->grain ? k->grain(ctx) : 1;
     uint64_t m64 = (uint64_t)P * PK_MPI_CHUNKS;
+    if (g > 1 && m64 > len / g)
+        m64 = len / g;   /* a chunk is at least a piece: pieces may carry a start-up cost */
     if (ps && m64 > PK_MPI_CHUNK_BYTES / ps)
         m64 = PK_MPI_CHUNK_BYTES / ps;
     if (m64 > len)
