@@ -6,7 +6,9 @@
  *   BAD_MERGE     merge() returns an error            BAD_ORDERED_PACK  ORDERED with pack/unpack
  *   (none)        a correct kernel: the sum of 0..N-1
  *   WITH_COST     (with any of the above) a cost() that grows with the index, so that under MPI
- *                 the range is dealt in cyclic chunks (backend_mpi.c) */
+ *                 the range is dealt in cyclic chunks (backend_mpi.c); the partial then also
+ *                 records the indices it covers, and a merge of partials that are not
+ *                 adjacent, in order, spoils the sum (the answer fails verification) */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,14 @@ static parkit_status run(const void *ctx, uint64_t lo, uint64_t hi, void *partia
     s += lo == 0;
 #endif
     *(uint64_t *)partial += s;
+#ifdef WITH_COST
+    uint64_t *p = partial;   /* {sum, lo, hi, used} */
+    if (p[3] && p[2] != lo)
+        p[0] += 1000000;
+    if (!p[3])
+        p[1] = lo;
+    p[2] = hi, p[3] = 1;
+#endif
     return PARKIT_OK;
 }
 
@@ -50,11 +60,27 @@ static uint64_t grain(const void *ctx)
     return 1000;
 #endif
 }
-static void identity(const void *ctx, void *p) { (void)ctx; *(uint64_t *)p = 0; }
+#ifdef WITH_COST
+#define PARTIAL_SIZE (4 * sizeof(uint64_t))
+#else
+#define PARTIAL_SIZE sizeof(uint64_t)
+#endif
+static void identity(const void *ctx, void *p) { (void)ctx; memset(p, 0, PARTIAL_SIZE); }
 static parkit_status merge(const void *ctx, void *acc, const void *later)
 {
     (void)ctx;
     *(uint64_t *)acc += *(const uint64_t *)later;
+#ifdef WITH_COST
+    uint64_t *a = acc;
+    const uint64_t *b = later;
+    if (a[3] && b[3] && a[2] != b[1])
+        a[0] += 1000000;   /* not adjacent: merged out of order */
+    if (b[3]) {
+        if (!a[3])
+            a[1] = b[1];
+        a[2] = b[2], a[3] = 1;
+    }
+#endif
 #ifdef BAD_MERGE
     return PARKIT_ERANGE;
 #else
@@ -78,7 +104,7 @@ static parkit_status unpack(const void *ctx, void *p, const void *buf, size_t le
     return PARKIT_OK;
 }
 #endif
-static const parkit_kernel kernel = {.name = "sumi", .partial_size = sizeof(uint64_t), .grain = grain,
+static const parkit_kernel kernel = {.name = "sumi", .partial_size = PARTIAL_SIZE, .grain = grain,
                                      .identity = identity, .run = run, .merge = merge,
 #ifdef WITH_COST
                                      .cost = cost,
