@@ -69,7 +69,8 @@ pk_exec pk_exec_local(const pk_exec *exec);
 void pk_split_by_cost(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
                       int parts, uint64_t *cut);
 /* The share of [lo, hi) rank r of P computes in the MPI backend (cost-balanced; on block
- * boundaries for ordered kernels), so commands can place data where it will be used. */
+ * boundaries for ordered kernels), so commands can place data where it will be used.  Not for
+ * kernels with a cost model and no pack: the MPI backend deals those cyclic chunks. */
 void pk_rank_share(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi, int r, int P,
                    uint64_t *a, uint64_t *b);
 
