@@ -94,7 +94,8 @@ static pk_status lmo_merge(const void *vctx, void *acc, const void *later)
 typedef struct {
     uint64_t *bits;       /* odd numbers low+1, low+3, ... */
     uint32_t *ctr;        /* set bits per 8 words */
-    uint64_t *next;       /* next odd multiple to cross off, per sieving prime index */
+    uint64_t *next;       /* next multiple to cross off, per sieving prime index */
+    unsigned char *wi;    /* p >= 7: the wheel index of next / p (k coprime to 30) */
     unsigned char *p2;    /* P2 prime sieve of a window */
     size_t nwords;
 } lmo_work;
@@ -245,12 +246,24 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
         const uint64_t ilo = c->pi[mlo], pp = p * p, xp = x / p;
         const uint32_t *pr = c->primes;
         uint64_t i = c->pi[mhi];
+        /* trivial leaves: m > x / p^2 gives v < p, phi(v, b) = 1 (only the 1 is left) */
+        const uint64_t mt = xp / p;
+        if (mt < mhi) {
+            uint64_t it = mt > mlo ? c->pi[mt] : ilo;
+            s += (pk_i128)(i - it);
+            i = it;
+        }
         while (i > ilo) {
             uint64_t m = pr[i];
             uint64_t v = xp / m;
             if (v <= y && pp > v) {
                 uint64_t pv = c->pi[v];
                 uint64_t phi = pv < b ? 1 : 1 + pv - b;
+                if (v > m) {   /* sparse: the next m' gives another pi(v') */
+                    s += (pk_i128)phi;
+                    i--;
+                    continue;
+                }
                 uint64_t lim = (uint64_t)pr[pv + 1] - 1;   /* v' <= lim: same pi */
                 if (lim > y)
                     lim = y;
@@ -279,14 +292,46 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
     return 1;
 }
 
-/* Cross off the odd multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
+/* The multiples p k >= p^2 left to cross off at level j (p = p_j >= 7) have k coprime to 30:
+ * when k has a factor 2, 3 or 5, p k went at a lower level.  The wheel walks k through the
+ * residues 1, 7, 11, 13, 17, 19, 23, 29 mod 30 (8 of the 15 odd k). */
+static const unsigned char wheel_gap[8] = {6, 4, 2, 4, 2, 4, 6, 2};
+static const unsigned char wheel_res[8] = {1, 7, 11, 13, 17, 19, 23, 29};
+
+/* the first k >= k0 coprime to 30, and its wheel index */
+static uint64_t wheel_up(uint64_t k0, unsigned char *idx)
+{
+    uint64_t r = k0 % 30, base = k0 - r;
+    for (unsigned i = 0; i < 8; i++)
+        if (wheel_res[i] >= r) {
+            *idx = (unsigned char)i;
+            return base + wheel_res[i];
+        }
+    *idx = 0;
+    return base + 31;
+}
+
+/* Cross off the multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
 PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
 {
-    const uint64_t p2 = 2 * (uint64_t)c->primes[j];
+    const uint64_t p = c->primes[j];
     uint64_t m = w->next[j], removed = 0;
     uint64_t *bits = w->bits;
     uint32_t *ctr = w->ctr;
-    for (; m < high; m += p2) {   /* branch-free: half the multiples are gone already */
+    if (p < 7) {   /* 3 and 5 without the pre-sieve: every odd multiple */
+        for (; m < high; m += 2 * p) {
+            uint64_t i = (m - low) >> 1;
+            uint64_t wd = bits[i >> 6];
+            uint64_t was = (wd >> (i & 63)) & 1;
+            bits[i >> 6] = wd & ~(1ull << (i & 63));
+            ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
+            removed += was;
+        }
+        w->next[j] = m;
+        return removed;
+    }
+    unsigned wi = w->wi[j];
+    for (; m < high; m += wheel_gap[wi] * p, wi = (wi + 1) & 7) {   /* branch-free */
         uint64_t i = (m - low) >> 1;
         uint64_t wd = bits[i >> 6];
         uint64_t was = (wd >> (i & 63)) & 1;
@@ -295,6 +340,7 @@ PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, u
         removed += was;
     }
     w->next[j] = m;
+    w->wi[j] = (unsigned char)wi;
     return removed;
 }
 
@@ -360,12 +406,14 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
     /* first multiples */
     for (uint32_t j = c->pre + 1 > 2 ? c->pre + 1 : 2; j <= B; j++) {
         uint64_t p = c->primes[j];
-        uint64_t m = (blo + p - 1) / p * p;
-        if (m < p * p)
-            m = p * p;
-        if (!(m & 1))
-            m += p;
-        w->next[j] = m;
+        uint64_t k = (blo + p - 1) / p;
+        if (k < p)
+            k = p;
+        if (p >= 7)
+            k = wheel_up(k, &w->wi[j]);
+        else if (!(k & 1))
+            k++;
+        w->next[j] = k * p;
     }
     k->depth = 0;
     k->R = 0;
@@ -444,10 +492,11 @@ static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
     w.bits = malloc(w.nwords * sizeof *w.bits);
     w.ctr = malloc((w.nwords / CHUNK_WORDS + 1) * sizeof *w.ctr);
     w.next = malloc(((size_t)c->B + 1) * sizeof *w.next);
+    w.wi = malloc((size_t)c->B + 1);
     w.p2 = malloc(P2_WINDOW);
     void *tmp = malloc(psize);
     pk_status st = PK_OK;
-    if (!w.bits || !w.ctr || !w.next || !w.p2 || !tmp) {
+    if (!w.bits || !w.ctr || !w.next || !w.wi || !w.p2 || !tmp) {
         st = PK_ENOMEM;
         goto out;
     }
@@ -463,7 +512,7 @@ static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
         lmo_merge(c, partial, tmp);
     }
 out:
-    free(w.bits), free(w.ctr), free(w.next), free(w.p2), free(tmp);
+    free(w.bits), free(w.ctr), free(w.next), free(w.wi), free(w.p2), free(tmp);
     return st;
 }
 
