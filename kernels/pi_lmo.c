@@ -518,14 +518,36 @@ out:
 
 /* ---- cost model: where the work lies along [0, z] ---- */
 
-/* Relative work per integer of the interval near v: sieving (1), the counting passes of the
- * levels with hard leaves, and the hard leaves themselves. */
+/* Relative work per integer of the interval near v: sieving (1), the per-segment passes over
+ * the levels with leaves, and the non-trivial leaves with x / (p m) near v.  A leaf of prime p
+ * at v has m ~ x / (p v) prime in (max(p, y / p), y], so p lies in (x / (v y), sqrt(x / v)];
+ * it is trivial (closed form, no work here) when v < p, easy (pi table) when v < p^2 and
+ * v <= y, hard (a count on the sieve) otherwise.  Summed over the primes p of a range (lo, hi]
+ * the leaf density is about x / v^2 * (ln ln hi - ln ln lo) / ln m.  The weights were fitted
+ * to per-block CPU times at 1e13-1e15 (cumulative shares within 0.04-0.07). */
+#ifndef PASS_WEIGHT
+#define PASS_WEIGHT 0.6
+#endif
 #ifndef LEAF_WEIGHT
-#define LEAF_WEIGHT 0.3   /* easy leaves (v <= y): read from the pi table, in clusters */
+#define LEAF_WEIGHT 10.0   /* easy leaves: read from the pi table, sparse or in clusters */
 #endif
 #ifndef HARD_WEIGHT
-#define HARD_WEIGHT 6.0   /* hard leaves (v > y): a count on the sieve each */
+#define HARD_WEIGHT 100.0  /* hard leaves: a count on the sieve each */
 #endif
+static double lnln(double a)
+{
+    return log(log(a > 2.0 ? a : 2.0));
+}
+
+/* x / v^2 summed over the primes p in (lo, hi], each over ln m */
+static double leaf_density(double x, double v, double lo, double hi)
+{
+    if (hi <= lo)
+        return 0;
+    double lm = log(x / (v * sqrt(lo * hi)));
+    return x / (v * v) * (lnln(hi) - lnln(lo)) / (lm > 1.1 ? lm : 1.1);
+}
+
 static double cost_density(const pk_lmo_ctx *c, double v)
 {
     double x = (double)c->x, y = (double)c->y;
@@ -536,11 +558,17 @@ static double cost_density(const pk_lmo_ctx *c, double v)
     if (top > y)
         top = y;
     if (top > 2)
-        f += 2.0 * top / log(top) / 1024.0 * 2.0;
-    if (v * y * y >= x) {
-        double n = x / v;
-        f += (v <= y ? LEAF_WEIGHT : HARD_WEIGHT) * x / (v * v * log(n > 3 ? n : 3));
+        f += PASS_WEIGHT * 4.0 * top / log(top) / 1024.0;
+    double plo = x / (v * y), phi = sqrt(x / v);
+    if (plo < 2)
+        plo = 2;
+    if (phi > y)
+        phi = y;
+    if (v <= y) {
+        double lo = sqrt(v) > plo ? sqrt(v) : plo, hi = v < phi ? v : phi;
+        f += LEAF_WEIGHT * leaf_density(x, v, lo, hi);
     }
+    f += HARD_WEIGHT * leaf_density(x, v, plo, sqrt(v) < phi ? sqrt(v) : phi);
     return f;
 }
 
@@ -600,17 +628,22 @@ static pk_status cut_blocks(pk_lmo_ctx *c)
         c->bounds[i] = b;
     }
     c->bounds[nb] = end;
-    /* each block's cost from the same model, for the exec layer's rank shares */
+    /* each block's cost from the same cumulative model, for the exec layer's rank shares */
     g = 0;
+    double Fprev = 0;
     for (uint64_t i = 0; i < nb; i++) {
-        double lo = (double)c->bounds[i], hi = (double)c->bounds[i + 1];
-        double s = 0;
-        int steps = 16;
-        for (int t = 0; t < steps; t++) {
-            double a = lo + (hi - lo) * t / steps, b = lo + (hi - lo) * (t + 1) / steps;
-            s += (b - a) * cost_density(c, (a + b) / 2);
+        double hi = (double)c->bounds[i + 1], F;
+        while (g < G && gx[g + 1] < hi)
+            g++;
+        if (g >= G)
+            F = total;
+        else {
+            double f = gx[g + 1] > gx[g] ? (hi - gx[g]) / (gx[g + 1] - gx[g]) : 1;
+            F = gF[g] + (f < 0 ? 0 : f > 1 ? 1 : f) * (gF[g + 1] - gF[g]);
         }
+        double s = F - Fprev;
         c->bcost[i] = s > 0 ? s : 1e-9;
+        Fprev = F > Fprev ? F : Fprev;
     }
     free(gx), free(gF);
     return PK_OK;
@@ -630,10 +663,11 @@ const pk_kernel pk_lmo_kernel = {
 
 static double default_alpha(uint64_t x)
 {
-    /* measured in alternating runs on the development VM: flat around 1e13-1e14, a larger
-     * y (fewer numbers to sieve, more leaves) won at 1e15 */
+    /* measured in alternating runs on the development VM (with the trivial leaves in closed
+     * form and the wheel): about 4 at 1e12-1e13, 5-6 at 1e14, 7 at 1e15 and 1e16 (a larger y
+     * made the pi table outgrow the cache) */
     double l = log10((double)x);
-    double a = l <= 13 ? 1.0 + (l - 8) * 0.25 : 2.25 + (l - 13);
+    double a = l <= 13 ? 1.0 + (l - 8) * 0.6 : 4.0 + (l - 13) * 1.5;
     return a < 1 ? 1 : a > 7 ? 7 : a;
 }
 
