@@ -222,10 +222,19 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
     pk_i128 s = 0;
     int64_t sg = 0;
     if (small) {
-        for (uint64_t m = mhi; m > mlo; m--) {
-            int32_t lm = c->lpfmu[m];
-            if (lm == 0)
-                continue;
+        /* the squarefree m in (mlo, mhi] with lpf(m) > p_pre, from the list, downwards */
+        const uint64_t *sq = c->sqf;
+        size_t lo = 0, hi = c->nsqf;   /* first entry with m > mhi */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((uint32_t)sq[mid] <= mhi)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j > 0 && (uint32_t)sq[j - 1] > mlo; j--) {
+            const uint64_t m = (uint32_t)sq[j - 1];
+            const int32_t lm = (int32_t)(uint32_t)(sq[j - 1] >> 32);
             int64_t mu = lm > 0 ? 1 : -1;
             if ((uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
                 continue;
@@ -673,7 +682,7 @@ static double default_alpha(uint64_t x)
 
 void pk_lmo_free(pk_lmo_ctx *c)
 {
-    free(c->primes), free(c->pi), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    free(c->primes), free(c->pi), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
     for (int b = 0; b < 6; b++)
         free(c->phi_tab[b]);
     memset(c, 0, sizeof *c);
@@ -809,6 +818,32 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
             }
         }
         c->pre = PRE_LEVEL;
+    }
+
+    /* the squarefree m <= y with lpf(m) > p_pre (the m of the composite leaves at levels
+     * b >= pre): m in the low half, mu(m) lpf(m) in the high half */
+    {
+        const int64_t floor_p = c->primes[c->pre];
+        size_t n = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (uint64_t m = 2; m <= y; m++) {
+                int32_t v = lm[m];
+                if (v == 0 || (v > 0 ? v : -(int64_t)v) <= floor_p)
+                    continue;
+                if (pass)
+                    c->sqf[n] = m | (uint64_t)(uint32_t)v << 32;
+                n++;
+            }
+            if (!pass) {
+                c->sqf = malloc((n ? n : 1) * sizeof *c->sqf);
+                if (!c->sqf) {
+                    pk_lmo_free(c);
+                    return PK_ENOMEM;
+                }
+                c->nsqf = n;
+                n = 0;
+            }
+        }
     }
 
     /* S1 and the leaves of level 0 (phi(v, 0) = v) */
