@@ -13,7 +13,10 @@
  * phi(v, b) = C_L(v) - min(b, pi(v)) with L = min(b, B); C_L(v) = (count before the block) +
  * (count in the block up to v): the first term is the carry that merge supplies.
  * Easy leaves (v <= y and p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from
- * the pi table, with no sieve and no carry. */
+ * the pi table, with no sieve and no carry; among them the trivial ones (v < p_{b+1}: phi = 1,
+ * all m > x / p^2) are counted per level in closed form, pi(mhi) - pi(max(mlo, x / p^2)).
+ * Crossing off p >= 7 visits only p k with k coprime to 30 (a mod-30 wheel on k); the other
+ * multiples went at a lower level. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
