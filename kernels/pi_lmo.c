@@ -13,7 +13,10 @@
  * phi(v, b) = C_L(v) - min(b, pi(v)) with L = min(b, B); C_L(v) = (count before the block) +
  * (count in the block up to v): the first term is the carry that merge supplies.
  * Easy leaves (v <= y and p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from
- * the pi table, with no sieve and no carry. */
+ * the pi table, with no sieve and no carry; among them the trivial ones (v < p_{b+1}: phi = 1,
+ * all m > x / p^2) are counted per level in closed form, pi(mhi) - pi(max(mlo, x / p^2)).
+ * Crossing off p >= 7 visits only p k with k coprime to 30 (a mod-30 wheel on k); the other
+ * multiples went at a lower level. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +97,8 @@ static pk_status lmo_merge(const void *vctx, void *acc, const void *later)
 typedef struct {
     uint64_t *bits;       /* odd numbers low+1, low+3, ... */
     uint32_t *ctr;        /* set bits per 8 words */
-    uint64_t *next;       /* next odd multiple to cross off, per sieving prime index */
+    uint64_t *next;       /* next multiple to cross off, per sieving prime index */
+    unsigned char *wi;    /* p >= 7: the wheel index of next / p (k coprime to 30) */
     unsigned char *p2;    /* P2 prime sieve of a window */
     size_t nwords;
 } lmo_work;
@@ -221,10 +225,19 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
     pk_i128 s = 0;
     int64_t sg = 0;
     if (small) {
-        for (uint64_t m = mhi; m > mlo; m--) {
-            int32_t lm = c->lpfmu[m];
-            if (lm == 0)
-                continue;
+        /* the squarefree m in (mlo, mhi] with lpf(m) > p_pre, from the list, downwards */
+        const uint64_t *sq = c->sqf;
+        size_t lo = 0, hi = c->nsqf;   /* first entry with m > mhi */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((uint32_t)sq[mid] <= mhi)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j > 0 && (uint32_t)sq[j - 1] > mlo; j--) {
+            const uint64_t m = (uint32_t)sq[j - 1];
+            const int32_t lm = (int32_t)(uint32_t)(sq[j - 1] >> 32);
             int64_t mu = lm > 0 ? 1 : -1;
             if ((uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
                 continue;
@@ -245,12 +258,24 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
         const uint64_t ilo = c->pi[mlo], pp = p * p, xp = x / p;
         const uint32_t *pr = c->primes;
         uint64_t i = c->pi[mhi];
+        /* trivial leaves: m > x / p^2 gives v < p, phi(v, b) = 1 (only the 1 is left) */
+        const uint64_t mt = xp / p;
+        if (mt < mhi) {
+            uint64_t it = mt > mlo ? c->pi[mt] : ilo;
+            s += (pk_i128)(i - it);
+            i = it;
+        }
         while (i > ilo) {
             uint64_t m = pr[i];
             uint64_t v = xp / m;
             if (v <= y && pp > v) {
                 uint64_t pv = c->pi[v];
                 uint64_t phi = pv < b ? 1 : 1 + pv - b;
+                if (v > m) {   /* sparse: the next m' gives another pi(v') */
+                    s += (pk_i128)phi;
+                    i--;
+                    continue;
+                }
                 uint64_t lim = (uint64_t)pr[pv + 1] - 1;   /* v' <= lim: same pi */
                 if (lim > y)
                     lim = y;
@@ -279,14 +304,46 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
     return 1;
 }
 
-/* Cross off the odd multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
+/* The multiples p k >= p^2 left to cross off at level j (p = p_j >= 7) have k coprime to 30:
+ * when k has a factor 2, 3 or 5, p k went at a lower level.  The wheel walks k through the
+ * residues 1, 7, 11, 13, 17, 19, 23, 29 mod 30 (8 of the 15 odd k). */
+static const unsigned char wheel_gap[8] = {6, 4, 2, 4, 2, 4, 6, 2};
+static const unsigned char wheel_res[8] = {1, 7, 11, 13, 17, 19, 23, 29};
+
+/* the first k >= k0 coprime to 30, and its wheel index */
+static uint64_t wheel_up(uint64_t k0, unsigned char *idx)
+{
+    uint64_t r = k0 % 30, base = k0 - r;
+    for (unsigned i = 0; i < 8; i++)
+        if (wheel_res[i] >= r) {
+            *idx = (unsigned char)i;
+            return base + wheel_res[i];
+        }
+    *idx = 0;
+    return base + 31;
+}
+
+/* Cross off the multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
 PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
 {
-    const uint64_t p2 = 2 * (uint64_t)c->primes[j];
+    const uint64_t p = c->primes[j];
     uint64_t m = w->next[j], removed = 0;
     uint64_t *bits = w->bits;
     uint32_t *ctr = w->ctr;
-    for (; m < high; m += p2) {   /* branch-free: half the multiples are gone already */
+    if (p < 7) {   /* 3 and 5 without the pre-sieve: every odd multiple */
+        for (; m < high; m += 2 * p) {
+            uint64_t i = (m - low) >> 1;
+            uint64_t wd = bits[i >> 6];
+            uint64_t was = (wd >> (i & 63)) & 1;
+            bits[i >> 6] = wd & ~(1ull << (i & 63));
+            ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
+            removed += was;
+        }
+        w->next[j] = m;
+        return removed;
+    }
+    unsigned wi = w->wi[j];
+    for (; m < high; m += wheel_gap[wi] * p, wi = (wi + 1) & 7) {   /* branch-free */
         uint64_t i = (m - low) >> 1;
         uint64_t wd = bits[i >> 6];
         uint64_t was = (wd >> (i & 63)) & 1;
@@ -295,6 +352,7 @@ PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, u
         removed += was;
     }
     w->next[j] = m;
+    w->wi[j] = (unsigned char)wi;
     return removed;
 }
 
@@ -360,12 +418,14 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
     /* first multiples */
     for (uint32_t j = c->pre + 1 > 2 ? c->pre + 1 : 2; j <= B; j++) {
         uint64_t p = c->primes[j];
-        uint64_t m = (blo + p - 1) / p * p;
-        if (m < p * p)
-            m = p * p;
-        if (!(m & 1))
-            m += p;
-        w->next[j] = m;
+        uint64_t k = (blo + p - 1) / p;
+        if (k < p)
+            k = p;
+        if (p >= 7)
+            k = wheel_up(k, &w->wi[j]);
+        else if (!(k & 1))
+            k++;
+        w->next[j] = k * p;
     }
     k->depth = 0;
     k->R = 0;
@@ -444,10 +504,11 @@ static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
     w.bits = malloc(w.nwords * sizeof *w.bits);
     w.ctr = malloc((w.nwords / CHUNK_WORDS + 1) * sizeof *w.ctr);
     w.next = malloc(((size_t)c->B + 1) * sizeof *w.next);
+    w.wi = malloc((size_t)c->B + 1);
     w.p2 = malloc(P2_WINDOW);
     void *tmp = malloc(psize);
     pk_status st = PK_OK;
-    if (!w.bits || !w.ctr || !w.next || !w.p2 || !tmp) {
+    if (!w.bits || !w.ctr || !w.next || !w.wi || !w.p2 || !tmp) {
         st = PK_ENOMEM;
         goto out;
     }
@@ -463,20 +524,42 @@ static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
         lmo_merge(c, partial, tmp);
     }
 out:
-    free(w.bits), free(w.ctr), free(w.next), free(w.p2), free(tmp);
+    free(w.bits), free(w.ctr), free(w.next), free(w.wi), free(w.p2), free(tmp);
     return st;
 }
 
 /* ---- cost model: where the work lies along [0, z] ---- */
 
-/* Relative work per integer of the interval near v: sieving (1), the counting passes of the
- * levels with hard leaves, and the hard leaves themselves. */
+/* Relative work per integer of the interval near v: sieving (1), the per-segment passes over
+ * the levels with leaves, and the non-trivial leaves with x / (p m) near v.  A leaf of prime p
+ * at v has m ~ x / (p v) prime in (max(p, y / p), y], so p lies in (x / (v y), sqrt(x / v)];
+ * it is trivial (closed form, no work here) when v < p, easy (pi table) when v < p^2 and
+ * v <= y, hard (a count on the sieve) otherwise.  Summed over the primes p of a range (lo, hi]
+ * the leaf density is about x / v^2 * (ln ln hi - ln ln lo) / ln m.  The weights were fitted
+ * to per-block CPU times at 1e13-1e15 (cumulative shares within 0.04-0.07). */
+#ifndef PASS_WEIGHT
+#define PASS_WEIGHT 0.6
+#endif
 #ifndef LEAF_WEIGHT
-#define LEAF_WEIGHT 0.3   /* easy leaves (v <= y): read from the pi table, in clusters */
+#define LEAF_WEIGHT 10.0   /* easy leaves: read from the pi table, sparse or in clusters */
 #endif
 #ifndef HARD_WEIGHT
-#define HARD_WEIGHT 6.0   /* hard leaves (v > y): a count on the sieve each */
+#define HARD_WEIGHT 100.0  /* hard leaves: a count on the sieve each */
 #endif
+static double lnln(double a)
+{
+    return log(log(a > 2.0 ? a : 2.0));
+}
+
+/* x / v^2 summed over the primes p in (lo, hi], each over ln m */
+static double leaf_density(double x, double v, double lo, double hi)
+{
+    if (hi <= lo)
+        return 0;
+    double lm = log(x / (v * sqrt(lo * hi)));
+    return x / (v * v) * (lnln(hi) - lnln(lo)) / (lm > 1.1 ? lm : 1.1);
+}
+
 static double cost_density(const pk_lmo_ctx *c, double v)
 {
     double x = (double)c->x, y = (double)c->y;
@@ -487,11 +570,17 @@ static double cost_density(const pk_lmo_ctx *c, double v)
     if (top > y)
         top = y;
     if (top > 2)
-        f += 2.0 * top / log(top) / 1024.0 * 2.0;
-    if (v * y * y >= x) {
-        double n = x / v;
-        f += (v <= y ? LEAF_WEIGHT : HARD_WEIGHT) * x / (v * v * log(n > 3 ? n : 3));
+        f += PASS_WEIGHT * 4.0 * top / log(top) / 1024.0;
+    double plo = x / (v * y), phi = sqrt(x / v);
+    if (plo < 2)
+        plo = 2;
+    if (phi > y)
+        phi = y;
+    if (v <= y) {
+        double lo = sqrt(v) > plo ? sqrt(v) : plo, hi = v < phi ? v : phi;
+        f += LEAF_WEIGHT * leaf_density(x, v, lo, hi);
     }
+    f += HARD_WEIGHT * leaf_density(x, v, plo, sqrt(v) < phi ? sqrt(v) : phi);
     return f;
 }
 
@@ -551,17 +640,22 @@ static pk_status cut_blocks(pk_lmo_ctx *c)
         c->bounds[i] = b;
     }
     c->bounds[nb] = end;
-    /* each block's cost from the same model, for the exec layer's rank shares */
+    /* each block's cost from the same cumulative model, for the exec layer's rank shares */
     g = 0;
+    double Fprev = 0;
     for (uint64_t i = 0; i < nb; i++) {
-        double lo = (double)c->bounds[i], hi = (double)c->bounds[i + 1];
-        double s = 0;
-        int steps = 16;
-        for (int t = 0; t < steps; t++) {
-            double a = lo + (hi - lo) * t / steps, b = lo + (hi - lo) * (t + 1) / steps;
-            s += (b - a) * cost_density(c, (a + b) / 2);
+        double hi = (double)c->bounds[i + 1], F;
+        while (g < G && gx[g + 1] < hi)
+            g++;
+        if (g >= G)
+            F = total;
+        else {
+            double f = gx[g + 1] > gx[g] ? (hi - gx[g]) / (gx[g + 1] - gx[g]) : 1;
+            F = gF[g] + (f < 0 ? 0 : f > 1 ? 1 : f) * (gF[g + 1] - gF[g]);
         }
+        double s = F - Fprev;
         c->bcost[i] = s > 0 ? s : 1e-9;
+        Fprev = F > Fprev ? F : Fprev;
     }
     free(gx), free(gF);
     return PK_OK;
@@ -581,16 +675,17 @@ const pk_kernel pk_lmo_kernel = {
 
 static double default_alpha(uint64_t x)
 {
-    /* measured in alternating runs on the development VM: flat around 1e13-1e14, a larger
-     * y (fewer numbers to sieve, more leaves) won at 1e15 */
+    /* measured in alternating runs on the development VM (with the trivial leaves in closed
+     * form and the wheel): about 4 at 1e12-1e13, 5-6 at 1e14, 7 at 1e15 and 1e16 (a larger y
+     * made the pi table outgrow the cache) */
     double l = log10((double)x);
-    double a = l <= 13 ? 1.0 + (l - 8) * 0.25 : 2.25 + (l - 13);
+    double a = l <= 13 ? 1.0 + (l - 8) * 0.6 : 4.0 + (l - 13) * 1.5;
     return a < 1 ? 1 : a > 7 ? 7 : a;
 }
 
 void pk_lmo_free(pk_lmo_ctx *c)
 {
-    free(c->primes), free(c->pi), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    free(c->primes), free(c->pi), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
     for (int b = 0; b < 6; b++)
         free(c->phi_tab[b]);
     memset(c, 0, sizeof *c);
@@ -726,6 +821,32 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
             }
         }
         c->pre = PRE_LEVEL;
+    }
+
+    /* the squarefree m <= y with lpf(m) > p_pre (the m of the composite leaves at levels
+     * b >= pre): m in the low half, mu(m) lpf(m) in the high half */
+    {
+        const int64_t floor_p = c->primes[c->pre];
+        size_t n = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (uint64_t m = 2; m <= y; m++) {
+                int32_t v = lm[m];
+                if (v == 0 || (v > 0 ? v : -(int64_t)v) <= floor_p)
+                    continue;
+                if (pass)
+                    c->sqf[n] = m | (uint64_t)(uint32_t)v << 32;
+                n++;
+            }
+            if (!pass) {
+                c->sqf = malloc((n ? n : 1) * sizeof *c->sqf);
+                if (!c->sqf) {
+                    pk_lmo_free(c);
+                    return PK_ENOMEM;
+                }
+                c->nsqf = n;
+                n = 0;
+            }
+        }
     }
 
     /* S1 and the leaves of level 0 (phi(v, 0) = v) */

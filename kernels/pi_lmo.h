@@ -32,6 +32,8 @@ typedef struct {
     uint32_t *primes;    /* primes[1..np] <= y, primes[0] = 0 */
     uint32_t np;
     uint32_t *pi;        /* pi[v] for v <= y */
+    uint64_t *sqf;       /* squarefree m <= y with lpf(m) > p_pre, ascending: m | (mu lpf) << 32 */
+    size_t nsqf;
     int32_t *lpfmu;      /* m <= y: mu(m) * lpf(m) (0 when not squarefree; m = 1: INT32_MAX) */
     uint64_t nblocks;
     uint64_t *bounds;    /* block i is [bounds[i], bounds[i+1]) of the interval [0, z + 1) */

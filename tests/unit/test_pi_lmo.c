@@ -1,7 +1,8 @@
 /* Unit tests for kernels/pi_lmo.c: pi(x) against a plain sieve for every small x, against the
  * Lucy count of kernels/ref (independent code) at the method's internal cut-offs (cubes,
  * squares of primes, 2^32, 10^k +- 1) and at seeded random x, under many tunings (y, segment,
- * blocks: different splits of the work); the kernel contract (pieces merged in index order in
+ * blocks: different splits of the work; the sieve's wheel and the leaf kinds under small
+ * segments and many blocks); the kernel contract (pieces merged in index order in
  * any tree give the same answer); known values from primecount 7.6; bad tuning refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,6 +129,31 @@ static void test_tunings(void **state)
     }
 }
 
+/* The wheel restarts at every block and carries its index across segments, and the leaf kinds
+ * (trivial in closed form, sparse easy, clustered easy, hard) trade places as y moves: random x
+ * under small segments, odd block counts and a range of alpha. */
+static void test_wheel_leaf_kinds(void **state)
+{
+    (void)state;
+    uint64_t s = 30;
+    static const double alphas[] = {1, 2.5, 4, 7, 9.5};
+    static const unsigned segs[] = {9, 11};
+    static const unsigned blocks[] = {13, 97};
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = 1000000 + rng_next(&s) % (i < 2 ? 100000000ull : 10000000000ull);
+        uint64_t want = lucy(x);
+        for (size_t a = 0; a < sizeof alphas / sizeof alphas[0]; a++)
+            for (size_t g = 0; g < sizeof segs / sizeof segs[0]; g++)
+                for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+                    uint64_t got = lmo(x, alphas[a], segs[g], blocks[b]);
+                    if (got != want)
+                        fail_msg("pi(%llu) alpha %g seg 2^%u blocks %u: lmo %llu, Lucy %llu",
+                                 (unsigned long long)x, alphas[a], segs[g], blocks[b],
+                                 (unsigned long long)got, (unsigned long long)want);
+                }
+    }
+}
+
 /* The contract as the backends use it: one partial per piece, each from the identity, merged
  * in index order by any tree; and run() accumulating into a partial that holds a value. */
 static void test_contract(void **state)
@@ -214,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_powers),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_tunings),
+        cmocka_unit_test(test_wheel_leaf_kinds),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_known),
         cmocka_unit_test(test_domain),
