@@ -85,7 +85,7 @@ static int pi_task_run(void *arg, size_t i)
 }
 
 /* LMO as the reference for the sieve's ranges where the O(x^3/4) count is too dear; up to
- * here pi(x) takes about two minutes on one core of the development VM (1e16: 31 s). */
+ * here pi(x) takes about a minute on one core of the development VM (1e16: 18 s). */
 #define LMO_REFERENCE_MAX 100000000000000000ull
 
 /* Independent verification, cheapest sound method first. Returns 1 verified, 0 wrong. */
