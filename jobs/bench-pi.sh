@@ -8,14 +8,15 @@
 #   correctness under MPI: mpirun -np 1, 2, 4 (unbound, oversubscribed on small machines) at
 #   CHECK_X (default the first of MPI_XS) must print primecount's answer, verified
 # parkit's time is the kernel's plus its setup (tables up to y); primecount's is its own --time.
-# --quick: 1e12 .. 1e14 (and 1e14 for MPI), 2 runs each.  XS, MPI_XS and REPS override.
+# --quick: 1e12 .. 1e14 (and 1e14 for MPI), 2 runs each.  XS, MPI_XS, REPS and STEM (the
+# output files' name, default bench-pi) override; MPI_XS="" leaves the MPI rows out.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/jobs/setup.sh" "$ROOT/build" >&2
 P=${PARKIT:-$ROOT/build/parkit}
 REPS=${REPS:-3}
 XS=${XS:-1e12 1e13 1e14 1e15 1e16 1e17}
-MPI_XS=${MPI_XS:-1e15 1e16}
+MPI_XS=${MPI_XS-1e15 1e16}
 if [ "${1:-}" = --quick ]; then
     REPS=${REPS_QUICK:-2} XS="1e12 1e13 1e14" MPI_XS=1e14
 fi
@@ -33,7 +34,8 @@ if [ "$have_mpi" = 1 ]; then
 fi
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 OUTDIR=$ROOT/results/pi
-CSV=$OUTDIR/bench-pi.csv MD=$OUTDIR/bench-pi.md
+STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1)
+CSV=$OUTDIR/$STEM.csv MD=$OUTDIR/$STEM.md
 mkdir -p "$OUTDIR"
 echo "x,layout,tool,run,seconds,result,imbalance" >"$CSV"
 
@@ -65,7 +67,7 @@ for x in $XS; do
     done
 done
 
-if [ "$have_mpi" = 1 ]; then
+if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
     for x in $MPI_XS; do
         echo "== pi($x): mpirun -np 2 --threads 1 vs one process --threads 2" >&2
         for r in $(seq 1 "$REPS"); do
@@ -95,7 +97,7 @@ echo "# pi(x): parkit (LMO) vs primecount"
 echo
 echo "Measured on $(hostname) ($(nproc) CPUs), $(date -u +%Y-%m-%d), \`jobs/bench-pi.sh${1:+ $1}\`" \
      "(git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), $(primecount --version | head -1)."
-echo "Medians of $REPS alternating runs; parkit's time includes its setup. Every run in \`bench-pi.csv\`."
+echo "Medians of $REPS alternating runs; parkit's time includes its setup. Every run in \`$STEM.csv\`."
 echo
 echo "| x | threads | parkit (s) | primecount (s) | ratio | target <= 1.5 |"
 echo "|---|---|---|---|---|---|"
@@ -105,7 +107,7 @@ for x in $XS; do
         echo "| $x | $t | $a | $b | $q | $(verdict "$q" 'x <= 1.5') |"
     done
 done
-if [ "$have_mpi" = 1 ]; then
+if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
     echo
     echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 | rank imbalance (max/mean) |"
     echo "|---|---|---|---|---|---|"
