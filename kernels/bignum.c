@@ -262,8 +262,7 @@ uint64_t pk_mpz_mod_m61(mpz_srcptr z)
 enum {
     DEC_PAR_MIN_DIGITS = 1 << 16,   /* below: one mpz_get_str is quicker than a plan */
     DEC_LEAF_MIN_DIGITS = 1 << 14,
-    DEC_LEAVES_PER_THREAD = 8,   /* leaves are equal: a few per thread balance, and the top task takes 1/8 of them */
-    DEC_TOP_SHARE = 8,   /* the top 1/8 of the leaves: as long to convert as the top division takes */
+    DEC_LEAVES_PER_THREAD = 8,   /* leaves are equal: several per thread balance; our levels cost no more than GMP's */
 };
 
 typedef struct {
@@ -274,8 +273,6 @@ typedef struct {
     mpz_srcptr top;    /* level 0 reads z itself */
     const pk_dec_sink *sink;
     size_t digits, nleaves;
-    size_t top_leaves;   /* leaves the top task may take (0: none), then took (0 unless proven) */
-    int depth;
     atomic_int err;    /* DEC_ERR_* bits: a leaf too long, a sink that failed */
 } dec_job;
 
@@ -285,10 +282,6 @@ static int dec_split(void *arg, size_t s)
 {
     dec_job *J = arg;
     mpz_srcptr x = J->top ? J->top : J->from[s];
-    if (!J->top && J->top_leaves && (s << (J->level_i + 1)) >= J->nleaves - J->top_leaves) {
-        mpz_clear(J->from[s]);   /* all its leaves are converted already (dec_top_leaves) */
-        return 0;
-    }
     mp_bitcnt_t h = (mp_bitcnt_t)(J->k << J->level_i);   /* digits of the low half */
     mpz_ptr lo = J->to[2 * s], hi = J->to[2 * s + 1];
     mpz_t low;
@@ -311,8 +304,6 @@ static int dec_leaf(void *arg, size_t j)
     dec_job *J = arg;
     if (atomic_load_explicit(&J->err, memory_order_relaxed))
         return 1;   /* another leaf failed: the result is lost anyway */
-    if (J->top_leaves && j >= J->nleaves - J->top_leaves)
-        return 0;   /* converted by dec_top_leaves */
     mpz_srcptr x = J->from[j];
     size_t end = J->digits - j * J->k;
     size_t width = j + 1 == J->nleaves ? end : J->k;
@@ -340,76 +331,6 @@ static int dec_leaf(void *arg, size_t j)
     }
     free(tmp);
     return rc;
-}
-
-/* x >= 2^(p-1) truncated to its top p bits, downwards: x >= t 2^e > x (1 - 2^(1-p)). */
-static void trunc_down(mpz_ptr t, int64_t *e, mpz_srcptr x, mp_bitcnt_t p)
-{
-    size_t b = mpz_sizeinbase(x, 2);
-    mp_bitcnt_t sh = b > p ? (mp_bitcnt_t)(b - p) : 0;
-    mpz_tdiv_q_2exp(t, x, sh);
-    *e += (int64_t)sh;
-}
-
-/* The top T digits of z, Q = floor(z / 10^m) with m = (nleaves - top_leaves) k digits below
- * them, without the top division: from the top bits of z and a two-sided bound on 5^m (the
- * product of the chain's powers for the bits of m / k, each factor and product truncated to
- * p bits).  It runs beside the top division, on a thread that would wait for it, and puts
- * the top leaves' digits.  Exact or nothing: lo 2^S <= 10^m <= hi 2^S, Qlo = floor(Zt / hi)
- * with Zt = floor(z / 2^S) is <= Q, and Zt < (Qlo + 1) lo proves z < (Qlo + 1) 10^m, so
- * Q = Qlo.  When that cannot be shown (z next to a multiple of 10^m: 10^e - 1, 10^e, ...),
- * top_leaves becomes 0 and the leaves are converted as usual. */
-static int dec_top_leaves(dec_job *J)
-{
-    size_t c = J->nleaves - J->top_leaves, T = J->digits - c * J->k;
-    mp_bitcnt_t p = (mp_bitcnt_t)(T / 3 * 10 + 10 + 64);   /* Q < 10^T < 2^(10 T / 3 + 1): 64 bits more */
-    mpz_t lo, hi, t, zt, q;
-    mpz_inits(lo, hi, t, zt, q, NULL);
-    int64_t E = 0;   /* lo 2^E <= 5^m: at most 2 depth <= 40 truncations, each by < 2^(1-p) */
-    mpz_set_ui(lo, 1);
-    for (int i = 0; i < J->depth; i++) {
-        if (!((c >> i) & 1))
-            continue;
-        trunc_down(t, &E, J->pw[i], p);
-        mpz_mul(lo, lo, t);
-        trunc_down(lo, &E, lo, p);
-    }
-    /* 5^m < lo 2^E / (1 - 80 2^-p) <= lo 2^E (1 + 2^(8-p)) <= hi 2^E */
-    mpz_tdiv_q_2exp(hi, lo, p - 8);
-    mpz_add(hi, hi, lo);
-    mpz_add_ui(hi, hi, 1);
-    mp_bitcnt_t S = (mp_bitcnt_t)E + (mp_bitcnt_t)(c * J->k);   /* 10^m = 5^m 2^m */
-    mpz_tdiv_q_2exp(zt, J->top, S);
-    mpz_tdiv_q(q, zt, hi);   /* Qlo */
-    mpz_add_ui(t, q, 1);
-    mpz_mul(t, t, lo);
-    int proven = mpz_cmp(zt, t) < 0 && mpz_sgn(q) > 0 && mpz_sizeinbase(q, 10) <= T + 1;
-    int rc = 0;
-    char *str = proven ? malloc(T + 2) : NULL;
-    if (str) {
-        mpz_get_str(str, 10, q);
-        if (strlen(str) == T) {   /* otherwise z has not `digits` digits: the leaves will say */
-            if (J->sink->put(J->sink->env, 0, str, T) != 0) {
-                atomic_fetch_or(&J->err, DEC_ERR_SINK);
-                rc = 1;
-            }
-        } else {
-            proven = 0;
-        }
-    } else {
-        proven = 0;
-    }
-    free(str);
-    if (!proven)
-        J->top_leaves = 0;
-    mpz_clears(lo, hi, t, zt, q, NULL);
-    return rc;
-}
-
-/* The top level: the division of z (task 0) and, on another thread, the top leaves (task 1). */
-static int dec_top(void *arg, size_t i)
-{
-    return i == 0 ? dec_split(arg, 0) : dec_top_leaves(arg);
 }
 
 pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr z, const pk_par *par)
@@ -440,10 +361,7 @@ pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr
     size_t k = (digits + nleaves - 1) / nleaves;   /* (nleaves - 1) k < digits as digits > nleaves^2 */
     if ((nleaves - 1) * k >= digits)
         return PK_EINVAL;
-    dec_job J = {.k = k, .sink = sink, .digits = digits, .nleaves = nleaves, .depth = depth};
-    /* a thread would wait during the top division: it takes the top leaves, where there are
-     * enough leaves for a share of them to be taken */
-    J.top_leaves = nleaves >= DEC_TOP_SHARE ? nleaves / DEC_TOP_SHARE : 0;
+    dec_job J = {.k = k, .sink = sink, .digits = digits, .nleaves = nleaves};
     atomic_init(&J.err, 0);
     J.pw = malloc((size_t)depth * sizeof(mpz_t));
     if (!J.pw)
@@ -468,10 +386,7 @@ pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr
         for (size_t s = 0; s < 2 * nseg; s++)
             mpz_init(J.to[s]);
         J.level_i = depth - 1 - lvl;
-        if (lvl == 0 && J.top_leaves)
-            pk_par_run(par, 2, dec_top, &J);
-        else
-            pk_par_run(par, nseg, dec_split, &J);   /* clears J.from[*] */
+        pk_par_run(par, nseg, dec_split, &J);   /* clears J.from[*] */
         free(J.from);
         J.from = J.to;
         nfrom = 2 * nseg;

@@ -34,10 +34,8 @@ void pk_mpz_dec_summary_exact(mpz_srcptr z, pk_dec_summary *s);
  * buf[0 .. digits) (buf has room for digits + 1 bytes; no terminator is promised): the same
  * bytes as mpz_get_str(buf, 10, z).  Divide and conquer: z is split by powers 10^(k 2^i)
  * (divisions by 5^(k 2^i) of z >> k 2^i), the halves of each level on separate threads,
- * the leaves converted by mpz_get_str in parallel and zero-padded.  While one thread divides
- * z at the top, another converts the top 1/8 of the leaves: their value floor(z / 10^m) is
- * proven from the top bits of z and bounds on 5^m (or, next to a multiple of 10^m, left to
- * the leaves as usual).  PK_EINVAL when z does not have `digits` digits, PK_ENOMEM. */
+ * the leaves converted by mpz_get_str in parallel and zero-padded.  PK_EINVAL when z does
+ * not have `digits` digits, PK_ENOMEM. */
 pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par);
 
 /* Where pk_mpz_get_dec_sink puts the digits: put(env, pos, s, len) stores s as digits
