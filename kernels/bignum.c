@@ -262,7 +262,7 @@ uint64_t pk_mpz_mod_m61(mpz_srcptr z)
 enum {
     DEC_PAR_MIN_DIGITS = 1 << 16,   /* below: one mpz_get_str is quicker than a plan */
     DEC_LEAF_MIN_DIGITS = 1 << 14,
-    DEC_LEAVES_PER_THREAD = 8,   /* leaves are equal: several per thread balance; our levels cost no more than GMP's */
+    DEC_LEAVES_PER_THREAD = 4,   /* leaves are equal: a few per thread balance; fewer levels cost less */
 };
 
 typedef struct {

@@ -374,7 +374,7 @@ static void test_get_dec_sink(void **state)
     uint64_t seed = 77;
     mpz_t z, t;
     mpz_inits(z, t, NULL);
-    /* around the sizes where 8 and 16 leaves start (2^14 digits per leaf at least) */
+    /* around the sizes where 4 and 8 leaves start (2^14 digits per leaf at least) */
     static const size_t digits[] = {131071, 131072, 131073, 262143, 262144, 262145, 524288, 700001};
     for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
         random_digits(z, &seed, digits[i]);
