@@ -2,6 +2,7 @@
  * One N: the whole machine works on it (pieces in parallel, a parallel merge tree).
  * Several N: each is a task, run side by side (the Pool.map analogue), each reported. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,25 +86,59 @@ static int verify(uint64_t n, const mpz_t z, const pk_par *par, pk_record *r)
     return ok;
 }
 
-/* The decimal of z and a newline, converted on the lent threads, written atomically. */
+/* Digits put straight into the temporary at their place; the first error's errno kept (the
+ * puts run on the lent threads, errno is theirs). */
+typedef struct {
+    pk_outfile *out;
+    atomic_int err;
+} file_sink;
+
+static int put_file(void *env, size_t pos, const char *s, size_t len)
+{
+    file_sink *fs = env;
+    if (pk_outfile_pwrite(fs->out, s, len, pos) == 0)
+        return 0;
+    int none = 0;
+    atomic_compare_exchange_strong(&fs->err, &none, errno ? errno : EIO);
+    return -1;
+}
+
+/* The decimal of z and a newline, converted on the lent threads, written atomically.  A
+ * regular file: each converted piece goes to its offset in the temporary as soon as it is
+ * done (no copy of the whole decimal in memory).  A device or FIFO, written in order: the
+ * whole decimal is built first. */
 static int write_decimal(pk_outfile *out, const mpz_t z, size_t digits, const pk_par *par)
 {
-    char *s = malloc(digits + 2);
-    if (!s)
-        return errno = ENOMEM, -1;
-    pk_status st = pk_mpz_get_dec(s, digits, z, par);
-    if (st != PK_OK) {
-        free(s);
-        return errno = st == PK_ENOMEM ? ENOMEM : EINVAL, -1;
+    pk_status st;
+    if (pk_outfile_seekable(out)) {
+        if (pk_outfile_reserve(out, (uint64_t)digits + 1) != 0)
+            return -1;
+        file_sink fs = {.out = out};
+        atomic_init(&fs.err, 0);
+        pk_dec_sink sink = {.put = put_file, .env = &fs};
+        st = pk_mpz_get_dec_sink(&sink, digits, z, par);
+        if (st == PK_EIO)
+            return errno = atomic_load(&fs.err), -1;
+        if (st == PK_OK && pk_outfile_pwrite(out, "\n", 1, digits) != 0)
+            return -1;
+    } else {
+        char *s = malloc(digits + 2);
+        if (!s)
+            return errno = ENOMEM, -1;
+        st = pk_mpz_get_dec(s, digits, z, par);
+        if (st == PK_OK) {
+            s[digits] = '\n';
+            int rc = pk_outfile_write(out, s, digits + 1), e = errno;
+            free(s);
+            if (rc != 0)
+                return errno = e, -1;
+        } else {
+            free(s);
+        }
     }
-    s[digits] = '\n';
-    int rc = pk_outfile_write(out, s, digits + 1);
-    if (rc == 0)
-        rc = pk_outfile_commit(out);
-    int e = errno;
-    free(s);
-    errno = e;
-    return rc;
+    if (st != PK_OK)
+        return errno = st == PK_ENOMEM ? ENOMEM : EINVAL, -1;
+    return pk_outfile_commit(out);
 }
 
 static int check_memory(uint64_t n, const char *arg, char *why, size_t len)

@@ -220,6 +220,48 @@ int pk_outfile_write(pk_outfile *f, const void *data, size_t len)
     return rc;
 }
 
+int pk_outfile_seekable(const pk_outfile *f)
+{
+    return f->fd >= 0 && f->tmp != NULL;
+}
+
+int pk_outfile_reserve(pk_outfile *f, uint64_t size)
+{
+    if (!pk_outfile_seekable(f) || size == 0)
+        return 0;
+    /* the blocks up front: a disk too small fails now, not after the work; no zeros are
+     * written where the file system cannot reserve (fallocate, not posix_fallocate) */
+    if (fallocate(f->fd, 0, 0, (off_t)size) == 0)
+        return 0;
+    return errno == EOPNOTSUPP || errno == ENOSYS || errno == EINTR ? 0 : -1;
+}
+
+int pk_outfile_pwrite(pk_outfile *f, const void *data, size_t len, uint64_t off)
+{
+    const char *p = data;
+    uint64_t at = off;
+    size_t left = len;
+    while (left) {
+        ssize_t w = pwrite(f->fd, p, left, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        p += w;
+        at += (uint64_t)w;
+        left -= (size_t)w;
+    }
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* start the write-back of this piece now, while the rest is converted: the fsync at
+     * commit then waits for little (errors still surface there) */
+    (void)sync_file_range(f->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+#endif
+    return 0;
+}
+
 int pk_outfile_commit(pk_outfile *f)
 {
     int ok;

@@ -7,6 +7,7 @@
 #ifndef PK_OUTFILE_H
 #define PK_OUTFILE_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pk_outfile {
     char *target;   /* the real file the name leads to (symlinks resolved) */
@@ -20,6 +21,17 @@ typedef struct pk_outfile {
 int pk_outfile_open(pk_outfile *f, const char *path);
 /* Write all of data (retries short writes and EINTR).  0, or -1 with errno. */
 int pk_outfile_write(pk_outfile *f, const void *data, size_t len);
+/* 1 when the output is a temporary (a regular file) that pk_outfile_pwrite may fill in any
+ * order; 0 for a device or FIFO, which takes pk_outfile_write only. */
+int pk_outfile_seekable(const pk_outfile *f);
+/* Reserve size bytes of the temporary before filling it (where the file system can), so a
+ * full disk or a file-size limit fails before the work; nothing to do for a device.  0, or
+ * -1 with errno. */
+int pk_outfile_reserve(pk_outfile *f, uint64_t size);
+/* Write all of data at byte offset off of the temporary (retries short writes and EINTR) and
+ * start its write-back.  Threads may call it at once for disjoint ranges.  0, or -1 with
+ * errno (ENOSPC for a write that makes no progress). */
+int pk_outfile_pwrite(pk_outfile *f, const void *data, size_t len, uint64_t off);
 /* fsync and rename over the target (regular files) or close (devices).  0, or -1 with
  * errno; on failure the target is untouched and the temporary removed. */
 int pk_outfile_commit(pk_outfile *f);

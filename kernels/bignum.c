@@ -1,6 +1,7 @@
 /* Big-integer steps for huge results (bignum.h). */
 #include "bignum.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,10 +271,12 @@ typedef struct {
     int level_i;       /* the power this level divides by */
     mpz_t *from, *to;  /* segments of this level (from[s]) and the next (to[2s], to[2s+1]) */
     mpz_srcptr top;    /* level 0 reads z itself */
-    char *buf;
+    const pk_dec_sink *sink;
     size_t digits, nleaves;
-    int bad;
+    atomic_int err;    /* DEC_ERR_* bits: a leaf too long, a sink that failed */
 } dec_job;
+
+enum { DEC_ERR_DIGITS = 1, DEC_ERR_SINK = 2 };
 
 static int dec_split(void *arg, size_t s)
 {
@@ -294,32 +297,45 @@ static int dec_split(void *arg, size_t s)
     return 0;
 }
 
+/* Leaf j (counted from the least significant end): its digits, zero-padded to its width,
+ * handed to the sink as one piece as soon as they are known. */
 static int dec_leaf(void *arg, size_t j)
 {
     dec_job *J = arg;
-    mpz_srcptr x = J->from[j];   /* leaf j counts from the least significant end */
+    if (atomic_load_explicit(&J->err, memory_order_relaxed))
+        return 1;   /* another leaf failed: the result is lost anyway */
+    mpz_srcptr x = J->from[j];
     size_t end = J->digits - j * J->k;
     size_t width = j + 1 == J->nleaves ? end : J->k;
-    size_t len = mpz_sizeinbase(x, 10);
-    char *tmp = malloc(len + 2);
-    if (!tmp)
+    size_t len = mpz_sizeinbase(x, 10);   /* exact or one too many */
+    if (len > width + 1) {
+        atomic_fetch_or(&J->err, DEC_ERR_DIGITS);
         return 1;
+    }
+    char *tmp = malloc((width > len ? width : len) + 2);
+    if (!tmp)
+        return 1;   /* a failed task without a bit: PK_ENOMEM */
     mpz_get_str(tmp, 10, x);
     len = strlen(tmp);
     int rc = 0;
     if (len > width || (j + 1 == J->nleaves && len != width)) {
-        rc = 1;   /* z has not `digits` digits */
+        atomic_fetch_or(&J->err, DEC_ERR_DIGITS);   /* z has not `digits` digits */
+        rc = 1;
     } else {
-        memset(J->buf + end - width, '0', width - len);
-        memcpy(J->buf + end - len, tmp, len);
+        memmove(tmp + width - len, tmp, len);   /* right-aligned in [0, width), zeros before */
+        memset(tmp, '0', width - len);
+        if (J->sink->put(J->sink->env, end - width, tmp, width) != 0) {
+            atomic_fetch_or(&J->err, DEC_ERR_SINK);
+            rc = 1;
+        }
     }
     free(tmp);
     return rc;
 }
 
-pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par)
+pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr z, const pk_par *par)
 {
-    if (!buf || digits == 0 || mpz_sgn(z) < 0)
+    if (!sink || !sink->put || digits == 0 || mpz_sgn(z) < 0)
         return PK_EINVAL;
     int w = pk_par_width(par);
     /* leaves: a power of two, about DEC_LEAVES_PER_THREAD per thread, each of many digits */
@@ -337,16 +353,16 @@ pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *p
         if (!tmp)
             return PK_ENOMEM;
         mpz_get_str(tmp, 10, z);
-        int ok = strlen(tmp) == digits;
-        if (ok)
-            memcpy(buf, tmp, digits);
+        pk_status st = strlen(tmp) != digits ? PK_EINVAL
+                       : sink->put(sink->env, 0, tmp, digits) != 0 ? PK_EIO : PK_OK;
         free(tmp);
-        return ok ? PK_OK : PK_EINVAL;
+        return st;
     }
     size_t k = (digits + nleaves - 1) / nleaves;   /* (nleaves - 1) k < digits as digits > nleaves^2 */
     if ((nleaves - 1) * k >= digits)
         return PK_EINVAL;
-    dec_job J = {.k = k, .buf = buf, .digits = digits, .nleaves = nleaves};
+    dec_job J = {.k = k, .sink = sink, .digits = digits, .nleaves = nleaves};
+    atomic_init(&J.err, 0);
     J.pw = malloc((size_t)depth * sizeof(mpz_t));
     if (!J.pw)
         return PK_ENOMEM;
@@ -376,8 +392,10 @@ pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *p
         nfrom = 2 * nseg;
         J.top = NULL;
     }
-    if (st == PK_OK && pk_par_run(par, nleaves, dec_leaf, &J) != 0)
-        st = PK_EINVAL;
+    if (st == PK_OK && pk_par_run(par, nleaves, dec_leaf, &J) != 0) {
+        int e = atomic_load(&J.err);
+        st = e & DEC_ERR_DIGITS ? PK_EINVAL : e & DEC_ERR_SINK ? PK_EIO : PK_ENOMEM;
+    }
     for (size_t j = 0; j < nfrom; j++)
         mpz_clear(J.from[j]);
     free(J.from);
@@ -385,4 +403,18 @@ pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *p
         mpz_clear(J.pw[i]);
     free(J.pw);
     return st;
+}
+
+static int put_mem(void *env, size_t pos, const char *s, size_t len)
+{
+    memcpy((char *)env + pos, s, len);
+    return 0;
+}
+
+pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par)
+{
+    if (!buf)
+        return PK_EINVAL;
+    pk_dec_sink mem = {.put = put_mem, .env = buf};
+    return pk_mpz_get_dec_sink(&mem, digits, z, par);
 }

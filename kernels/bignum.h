@@ -38,6 +38,20 @@ void pk_mpz_dec_summary_exact(mpz_srcptr z, pk_dec_summary *s);
  * not have `digits` digits, PK_ENOMEM. */
 pk_status pk_mpz_get_dec(char *buf, size_t digits, mpz_srcptr z, const pk_par *par);
 
+/* Where pk_mpz_get_dec_sink puts the digits: put(env, pos, s, len) stores s as digits
+ * [pos, pos + len) of the decimal (digit 0 the most significant).  Called from the lent
+ * threads, possibly at once, in no particular order, each digit exactly once, each piece as
+ * soon as it is converted (a file can be written while the rest is converted).  0 = stored;
+ * non-zero = failed: the leaves not yet converted are skipped and the call gives PK_EIO. */
+typedef struct pk_dec_sink {
+    int (*put)(void *env, size_t pos, const char *s, size_t len);
+    void *env;
+} pk_dec_sink;
+/* pk_mpz_get_dec with the digits handed to a sink instead of a buffer (no terminator, no
+ * newline).  PK_EINVAL (z has not `digits` digits; some pieces may have been put), PK_EIO
+ * (the sink failed), PK_ENOMEM. */
+pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr z, const pk_par *par);
+
 /* The fingerprint of a result: |z| mod (2^61 - 1), a prime; one pass over the limbs. */
 #define PK_M61 ((uint64_t)2305843009213693951ull)
 uint64_t pk_mpz_mod_m61(mpz_srcptr z);

@@ -44,6 +44,37 @@ group_output() {
     run "$PARKIT" primorial 1e6 --output "$TMP/s.txt" --mode serial
     cmp -s "$TMP/s.txt" "$TMP/out.txt" || "$REF" 1000000 1 "$TMP/ref.txt" >/dev/null
     [ "$RC" = 0 ] && cmp -s "$TMP/s.txt" "$TMP/ref.txt" && ok || bad "--mode serial --output"
+    # streamed into the temporary: a regular file that already exists is replaced whole
+    "$REF" 3000017 1 "$TMP/ref.txt" >/dev/null
+    head -c 5000000 /dev/zero | tr '\0' 7 >"$TMP/old.txt"
+    run "$PARKIT" primorial 3000017 --threads 2 --output "$TMP/old.txt"
+    [ "$RC" = 0 ] && cmp -s "$TMP/ref.txt" "$TMP/old.txt" && ok || bad "--output over a longer file: rc=$RC $(cmp "$TMP/ref.txt" "$TMP/old.txt" 2>&1)"
+    # a write that cannot complete (a file-size limit; a full file system where one can be
+    # mounted): exit 1, one line naming the reason, the old file untouched, no temporary left
+    mkdir -p "$TMP/lim"
+    echo old >"$TMP/lim/p.txt"
+    run prlimit --fsize=200000 -- "$PARKIT" primorial 1e6 --threads 2 --output "$TMP/lim/p.txt"
+    [ "$RC" = 1 ] && [ "$(grep -c 'cannot write: File too large' <<<"$ERR")" = 1 ] && [ "$(cat "$TMP/lim/p.txt")" = old ] &&
+        [ "$(ls -A "$TMP/lim")" = p.txt ] && ok || bad "--output under a file-size limit: rc=$RC '$ERR' $(ls -A "$TMP/lim")"
+    if unshare -m true 2>/dev/null; then
+        mkdir -p "$TMP/mnt"
+        # shellcheck disable=SC2016  # the script's $1.. are its own arguments
+        run unshare -m bash -c '
+            mount -t tmpfs -o size=256k none "$1" || exit 77
+            echo old >"$1/p.txt"
+            "$2" primorial 1e6 --threads 2 --output "$1/p.txt" >/dev/null 2>"$3/full.err"; rc=$?
+            [ "$(cat "$1/p.txt")" = old ] || exit 4
+            [ "$(ls -A "$1")" = p.txt ] || exit 5
+            [ "$(grep -c "cannot write: No space left on device" "$3/full.err")" = 1 ] || exit 6
+            exit $rc' sh "$TMP/mnt" "$PARKIT" "$TMP"
+        case $RC in
+            1) ok ;;
+            77) skip "cannot mount a small tmpfs here: the full-disk case ran through RLIMIT_FSIZE only" ;;
+            *) bad "a full tmpfs: rc=$RC (4: old file changed, 5: a temporary left, 6: message) $(cat "$TMP/full.err")" ;;
+        esac
+    else
+        skip "cannot mount a small tmpfs here: the full-disk case ran through RLIMIT_FSIZE only"
+    fi
 }
 
 # every thread count gives the same report fields

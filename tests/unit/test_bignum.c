@@ -306,6 +306,134 @@ static void test_get_dec(void **state)
     mpz_clears(z, p, NULL);
 }
 
+/* ---- the conversion into a sink: every digit put once, in pieces, any order ---------------- */
+
+typedef struct {
+    char *buf;
+    unsigned char *seen;   /* how many times each digit was put */
+    size_t digits, fail_after;
+    size_t puts;
+} rec_sink;
+
+static int rec_put(void *env, size_t pos, const char *s, size_t len)
+{
+    rec_sink *r = env;
+    if (r->fail_after && r->puts + 1 >= r->fail_after) {
+        r->puts++;
+        return -1;
+    }
+    r->puts++;   /* the fake runners call one task at a time; the OpenMP one is not used here */
+    assert_true(pos + len <= r->digits);
+    memcpy(r->buf + pos, s, len);
+    for (size_t i = pos; i < pos + len; i++)
+        r->seen[i]++;
+    return 0;
+}
+
+/* Converts z through a recording sink: every digit put once, the bytes of mpz_get_str. */
+static void check_sink(mpz_srcptr z, const pk_par *p)
+{
+    char *s = mpz_get_str(NULL, 10, z);
+    size_t d = strlen(s);
+    rec_sink r = {.buf = malloc(d), .seen = calloc(d, 1), .digits = d};
+    assert_non_null(r.buf);
+    assert_non_null(r.seen);
+    pk_dec_sink sink = {.put = rec_put, .env = &r};
+    assert_int_equal(pk_mpz_get_dec_sink(&sink, d, z, p), PK_OK);
+    for (size_t i = 0; i < d; i++)
+        if (r.seen[i] != 1)
+            fail_msg("%zu digits: digit %zu put %d times", d, i, r.seen[i]);
+    if (memcmp(r.buf, s, d) != 0) {
+        size_t i = 0;
+        while (r.buf[i] == s[i]) i++;
+        fail_msg("%zu digits: differ at %zu", d, i);
+    }
+    free(r.buf);
+    free(r.seen);
+    void (*freefn)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefn);
+    freefn(s, d + 1);
+}
+
+static void random_digits(mpz_t z, uint64_t *seed, size_t digits)
+{
+    mpz_t p;
+    mpz_init(p);
+    mpz_ui_pow_ui(p, 10, digits - 1);
+    random_bits(z, seed, (size_t)(3.33 * (double)digits) + 64);
+    mpz_mul_ui(p, p, 9);
+    mpz_mod(z, z, p);
+    mpz_ui_pow_ui(p, 10, digits - 1);
+    mpz_add(z, z, p);   /* in [10^(d-1), 10^d) */
+    mpz_clear(p);
+}
+
+static void test_get_dec_sink(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    mpz_t z, t;
+    mpz_inits(z, t, NULL);
+    /* around the sizes where 4 and 8 leaves start (2^14 digits per leaf at least) */
+    static const size_t digits[] = {131071, 131072, 131073, 262143, 262144, 262145, 524288, 700001};
+    for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
+        random_digits(z, &seed, digits[i]);
+        for (int f = 0; f < 5; f++) {
+            pk_par q = fake(f);
+            check_sink(z, &q);
+        }
+        check_sink(z, NULL);
+    }
+    /* leaves of zeros and nines, powers of 5 and 2 */
+    static const unsigned long es[] = {131072, 262144, 300007, 524289};
+    pk_par q = fake(1);
+    for (size_t i = 0; i < sizeof es / sizeof es[0]; i++) {
+        mpz_ui_pow_ui(z, 10, es[i]);
+        check_sink(z, &q);                  /* 10^e */
+        mpz_sub_ui(z, z, 1);                /* 99...9 */
+        check_sink(z, &q);
+        mpz_add_ui(z, z, 2);                /* 10^e + 1 */
+        check_sink(z, &q);
+        mpz_ui_pow_ui(t, 10, es[i] / 2);
+        mpz_ui_pow_ui(z, 10, es[i] - es[i] / 2);
+        mpz_sub_ui(z, z, 1);
+        mpz_mul(z, z, t);                   /* nines then zeros */
+        check_sink(z, &q);
+        mpz_ui_pow_ui(z, 5, (unsigned long)((double)es[i] * 1.4307));   /* 5^n, 2^n of about e digits */
+        check_sink(z, &q);
+        mpz_ui_pow_ui(z, 2, (unsigned long)((double)es[i] * 3.3219));
+        check_sink(z, &q);
+        mpz_sub_ui(z, z, 1);
+        check_sink(z, &q);
+    }
+    /* a sink that fails: PK_EIO, whether its first or a later piece fails */
+    const size_t d = 300000;
+    random_digits(z, &seed, d);
+    for (size_t fail_after = 1; fail_after <= 3; fail_after++) {
+        for (int f = 0; f < 5; f++) {
+            if (fake_w[f] == 1 && fail_after > 1)
+                continue;   /* one thread: one piece, the whole decimal */
+            rec_sink r = {.buf = malloc(d), .seen = calloc(d, 1), .digits = d, .fail_after = fail_after};
+            pk_dec_sink sink = {.put = rec_put, .env = &r};
+            pk_par q2 = fake(f);
+            assert_int_equal(pk_mpz_get_dec_sink(&sink, d, z, &q2), PK_EIO);
+            free(r.buf);
+            free(r.seen);
+        }
+    }
+    /* no sink, or a wrong digit count: refused */
+    assert_int_equal(pk_mpz_get_dec_sink(NULL, 10, z, NULL), PK_EINVAL);
+    rec_sink r = {.buf = malloc(d + 2), .seen = calloc(d + 2, 1), .digits = d + 2};
+    pk_dec_sink sink = {.put = rec_put, .env = &r};
+    for (int f = 0; f < 5; f++) {
+        pk_par q2 = fake(f);
+        assert_int_equal(pk_mpz_get_dec_sink(&sink, d + 1, z, &q2), PK_EINVAL);
+    }
+    free(r.buf);
+    free(r.seen);
+    mpz_clears(z, t, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_summary_near_powers_of_10),
         cmocka_unit_test(test_m61),
         cmocka_unit_test(test_get_dec),
+        cmocka_unit_test(test_get_dec_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
