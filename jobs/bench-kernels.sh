@@ -25,7 +25,7 @@ REF_PRIMORIAL=$ROOT/build/bench/pk_ref_primorial
 REPS=${REPS:-5}
 N_PRIMES=1e10 N_PRIMORIAL=1e8 N_SUM=1e9 N_COUNT=4e10
 LIMITS="50328 22756 39371 44832"
-QUICK= CORE=0
+QUICK='' CORE=0
 for a in "$@"; do
     case "$a" in
     --quick) QUICK=--quick; REPS=3 N_PRIMES=1e9 N_PRIMORIAL=1e7 N_SUM=1e8 N_COUNT=4e9 LIMITS="20328 12756" ;;
