@@ -323,6 +323,16 @@ static uint64_t wheel_up(uint64_t k0, unsigned char *idx)
     return base + 31;
 }
 
+/* Clear bit i (branch-free) and its chunk's counter; 1 when it was still set. */
+static inline __attribute__((always_inline)) uint64_t clear_odd(uint64_t *bits, uint32_t *ctr, uint64_t i)
+{
+    uint64_t wd = bits[i >> 6];
+    uint64_t was = (wd >> (i & 63)) & 1;
+    bits[i >> 6] = wd & ~(1ull << (i & 63));
+    ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
+    return was;
+}
+
 /* Cross off the multiples of p_j >= p_j^2 in [low, high): the level goes from j-1 to j. */
 PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, uint64_t low, uint64_t high)
 {
@@ -332,24 +342,14 @@ PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, u
     uint32_t *ctr = w->ctr;
     if (p < 7) {   /* 3 and 5 without the pre-sieve: every odd multiple */
         for (; m < high; m += 2 * p) {
-            uint64_t i = (m - low) >> 1;
-            uint64_t wd = bits[i >> 6];
-            uint64_t was = (wd >> (i & 63)) & 1;
-            bits[i >> 6] = wd & ~(1ull << (i & 63));
-            ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
-            removed += was;
+            removed += clear_odd(bits, ctr, (m - low) >> 1);
         }
         w->next[j] = m;
         return removed;
     }
     unsigned wi = w->wi[j];
     for (; m < high; m += wheel_gap[wi] * p, wi = (wi + 1) & 7) {   /* branch-free */
-        uint64_t i = (m - low) >> 1;
-        uint64_t wd = bits[i >> 6];
-        uint64_t was = (wd >> (i & 63)) & 1;
-        bits[i >> 6] = wd & ~(1ull << (i & 63));
-        ctr[i >> CHUNK_SHIFT] -= (uint32_t)was;
-        removed += was;
+        removed += clear_odd(bits, ctr, (m - low) >> 1);
     }
     w->next[j] = m;
     w->wi[j] = (unsigned char)wi;
