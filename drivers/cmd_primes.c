@@ -62,7 +62,7 @@ static int print_batch(const uint64_t *p, size_t n, void *arg)
     return 0;
 }
 
-static int extra_known_pi(uint64_t x, uint64_t *pi);
+static int known_pi(uint64_t x, uint64_t *pi);
 
 /* A reference pi(x) for the sieve's ranges: a known value (also at x = K - 1 for a known K
  * that is not prime, as in --from 1e16), else the LMO kernel run serially. */
@@ -75,10 +75,9 @@ static int pi_task_run(void *arg, size_t i)
 {
     pi_task *t = (pi_task *)arg + i;
     t->st = PK_OK;
-    if (pk_primes_known_pi(t->x, &t->pi) || extra_known_pi(t->x, &t->pi))
+    if (known_pi(t->x, &t->pi))
         return 0;
-    if (t->x < UINT64_MAX && !pk_is_prime_u64(t->x + 1) &&
-        (pk_primes_known_pi(t->x + 1, &t->pi) || extra_known_pi(t->x + 1, &t->pi)))
+    if (t->x < UINT64_MAX && !pk_is_prime_u64(t->x + 1) && known_pi(t->x + 1, &t->pi))
         return 0;
     t->st = pk_lmo_pi(t->x, NULL, &t->pi);
     return t->st != PK_OK;
@@ -136,10 +135,12 @@ static int verify(const primes_opts *o, uint64_t a, uint64_t n, const pk_primes_
 
 /* ---- pi(N) by LMO: verification independent of the run ---- */
 
-/* pi(x) for x = 2^k and a few others beyond the table of primes.c; each value computed by
+/* pi(x) from a table: primes.c's (10^k), then x = 2^k and a few others, each computed by
  * primecount 7.6 (an independent program) on the development VM, one run each. */
-static int extra_known_pi(uint64_t x, uint64_t *pi)
+static int known_pi(uint64_t x, uint64_t *pi)
 {
+    if (pk_primes_known_pi(x, pi))
+        return 1;
     static const struct { uint64_t x, pi; } t[] = {
         {1ull << 32, 203280221ull},
         {(1ull << 32) - 1, 203280221ull},
@@ -181,7 +182,7 @@ static void second_tuning(const pk_lmo_ctx *c, pk_lmo_tuning *t)
 static int verify_pi(uint64_t n, uint64_t got, const pk_lmo_ctx *c, pk_record *r)
 {
     uint64_t pi;
-    if (pk_primes_known_pi(n, &pi) || extra_known_pi(n, &pi)) {
+    if (known_pi(n, &pi)) {
         pk_record_extra_str(r, "reference", "table of known pi(x)");
         return got == pi;
     }
