@@ -165,6 +165,37 @@ static inline uint64_t phi_small(const pk_lmo_ctx *c, uint64_t v, uint32_t b)
     return (v / q) * t[q - 1] + t[v % q];
 }
 
+/* floor(n / d) for n < 2^64, d < 2^32 and a quotient below 2^50, from nd = (double)n and
+ * inv = 1 / d: the product is within 2^-8 of n / d, so the truncated estimate is off by at
+ * most one either way and one signed remainder test mends it (no 64-bit division) */
+static inline uint64_t div_by_inv(uint64_t n, double nd, uint64_t d, double inv)
+{
+    uint64_t q = (uint64_t)(nd * inv);
+    int64_t r = (int64_t)(n - q * d);
+    q -= (uint64_t)(r < 0);
+    q += (uint64_t)(r >= (int64_t)d);
+    return q;
+}
+
+/* The cluster of easy leaves of level b (m = primes[i], v = xp / m <= min(vmax, m)) that
+ * starts at index i: the primes m' down to index lo (exclusive) with pi(xp / m') = pi(v).
+ * Adds their phi to *se; returns the index below the cluster. */
+static inline uint64_t easy_cluster(const pk_lmo_ctx *c, uint64_t xp, double xd, uint64_t vmax,
+                                    uint64_t me, uint32_t b, uint64_t i, uint64_t lo, uint64_t *se)
+{
+    const uint64_t v = div_by_inv(xp, xd, c->primes[i], c->pinv[i]);
+    const uint64_t pv = c->pi[v];
+    const uint64_t phi = pv < b ? 1 : 1 + pv - b;
+    const uint64_t nx = c->primes[pv + 1];   /* the prime after v: v' < nx keeps pi(v') */
+    /* m' > mlow: v' < nx (and m' > me: v' <= vmax); mlow < m, so the cluster holds m */
+    const uint64_t mlow = nx <= vmax ? div_by_inv(xp, xd, nx, c->pinv[pv + 1]) : me;
+    uint64_t j = c->pi[mlow];
+    if (j < lo)
+        j = lo;
+    *se += (i - j) * phi;
+    return j;
+}
+
 /* min(b, pi(v)) */
 static inline uint64_t min_b_pi(const pk_lmo_ctx *c, uint32_t b, uint64_t v)
 {
@@ -252,11 +283,12 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
             }
         }
     } else {
-        /* m prime in (mlo, mhi], mu(m) = -1: the leaf adds +phi.  Easy leaves come in
-         * clusters: the next primes m' < m whose v' = x / (p m') stays below the prime after
-         * v (and within the table and p^2) have the same pi(v'), so the same phi. */
+        /* m prime in (mlo, mhi], mu(m) = -1: the leaf adds +phi.  At decreasing m, v grows:
+         * first the trivial leaves (v < p), then the easy ones (v <= vmax), then the hard. */
         const uint64_t ilo = c->pi[mlo], pp = p * p, xp = x / p;
+        const double xd = (double)xp;
         const uint32_t *pr = c->primes;
+        const double *inv = c->pinv;
         uint64_t i = c->pi[mhi];
         /* trivial leaves: m > x / p^2 gives v < p, phi(v, b) = 1 (only the 1 is left) */
         const uint64_t mt = xp / p;
@@ -265,39 +297,58 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
             s += (pk_i128)(i - it);
             i = it;
         }
-        while (i > ilo) {
-            uint64_t m = pr[i];
-            uint64_t v = xp / m;
-            if (v <= y && pp > v) {
-                uint64_t pv = c->pi[v];
-                uint64_t phi = pv < b ? 1 : 1 + pv - b;
-                if (v > m) {   /* sparse: the next m' gives another pi(v') */
-                    s += (pk_i128)phi;
-                    i--;
-                    continue;
+        /* easy leaves: v <= vmax, that is m > me; indices (ie, i] */
+        const uint64_t vmax = y < pp - 1 ? y : pp - 1;
+        const uint64_t me = xp / (vmax + 1);
+        uint64_t ie = me <= mlo ? ilo : me >= mhi ? i : c->pi[me];
+        if (ie > i)
+            ie = i;
+        /* The easy leaves in two runs.  Clustered (v <= m, the larger m): the next primes
+         * m' < m whose v' = x / (p m') stays below the prime after v have the same pi(v'), so
+         * the same phi, and the cluster's end comes from the pi table.  That end depends on
+         * the cluster's start through a chain of table reads, so the run is cut into LANES
+         * stretches walked side by side: their chains overlap in the core.  Sparse (v > m):
+         * one leaf at a time, each independent.  The sum of phi over one level's leaves
+         * stays below z pi(y) < 2^63. */
+        uint64_t se = 0;
+        if (i > ie) {
+            const uint64_t r = isqrt_u64(xp);
+            const uint64_t ms = r * (r + 1) > xp ? r : r + 1;   /* clustered iff m >= ms */
+            uint64_t ic = ms - 1 >= pr[i] ? i : ms - 1 <= mlo ? ie : c->pi[ms - 1];
+            if (ic < ie)
+                ic = ie;
+            if (i > ic) {
+                enum { LANES = 4 };
+                uint64_t top[LANES], bot[LANES];
+                const uint64_t n = i - ic;
+                for (unsigned q = 0; q < LANES; q++) {
+                    bot[q] = ic + n * q / LANES;
+                    top[q] = ic + n * (q + 1) / LANES;
                 }
-                uint64_t lim = (uint64_t)pr[pv + 1] - 1;   /* v' <= lim: same pi */
-                if (lim > y)
-                    lim = y;
-                if (lim > pp - 1)
-                    lim = pp - 1;
-                uint64_t mlow = xp / (lim + 1);             /* m' > mlow: v' <= lim */
-                uint64_t i0 = i--;
-                /* the cluster: a short walk down the primes, then a jump by the pi table */
-                for (int t = 0; t < 4 && i > ilo && pr[i] > mlow; t++)
-                    i--;
-                if (i > ilo && pr[i] > mlow) {
-                    i = c->pi[mlow];
-                    if (i < ilo)
-                        i = ilo;
+                for (int act = 1; act;) {
+                    act = 0;
+                    for (unsigned q = 0; q < LANES; q++)
+                        if (top[q] > bot[q]) {
+                            top[q] = easy_cluster(c, xp, xd, vmax, me, b, top[q], bot[q], &se);
+                            act = 1;
+                        }
                 }
-                s += (pk_i128)((i0 - i) * phi);
-            } else {
-                s += (int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v);
-                sg++;
-                i--;
+                i = ic;
+            }
+            for (; i > ie; i--) {
+                const uint64_t pv = c->pi[div_by_inv(xp, xd, pr[i], inv[i])];
+                se += pv < b ? 1 : 1 + pv - b;
             }
         }
+        s += (pk_i128)se;
+        /* hard leaves: v > y or v >= p^2, so v > p_b and min(b, pi(v)) = b */
+        int64_t sh = 0;
+        for (; i > ilo; i--) {
+            const uint64_t v = div_by_inv(xp, xd, pr[i], inv[i]);
+            sh += (int64_t)(carry + scan_count(&sc, v)) - (int64_t)b;
+            sg++;
+        }
+        s += (pk_i128)sh;
     }
     k->s += s;
     k->sgn[L] += sg;
@@ -703,7 +754,7 @@ static double default_alpha(uint64_t x)
 
 void pk_lmo_free(pk_lmo_ctx *c)
 {
-    free(c->primes), free(c->pi), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    free(c->primes), free(c->pinv), free(c->pi), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
     for (int b = 0; b < 6; b++)
         free(c->phi_tab[b]);
     memset(c, 0, sizeof *c);
@@ -788,6 +839,14 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
         if (lm[v] == (int32_t)v)
             c->primes[i++] = (uint32_t)v;
     c->primes[np + 1] = UINT32_MAX;
+    c->pinv = malloc(((size_t)np + 2) * sizeof *c->pinv);
+    if (!c->pinv) {
+        pk_lmo_free(c);
+        return PK_ENOMEM;
+    }
+    c->pinv[0] = 0;
+    for (uint64_t i = 1; i <= (uint64_t)np + 1; i++)
+        c->pinv[i] = 1.0 / (double)c->primes[i];
     lm[1] = INT32_MAX;
     for (uint64_t m = 2; m <= y; m++) {
         int32_t p = lm[m];

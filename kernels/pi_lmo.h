@@ -31,6 +31,7 @@ typedef struct {
     double alpha;
     uint32_t *primes;    /* primes[1..np] <= y, primes[0] = 0 */
     uint32_t np;
+    double *pinv;        /* pinv[i] = 1 / primes[i] (i = 1..np+1), for division by a multiply */
     uint32_t *pi;        /* pi[v] for v <= y */
     uint64_t *sqf;       /* squarefree m <= y with lpf(m) > p_pre, ascending: m | (mu lpf) << 32 */
     size_t nsqf;
