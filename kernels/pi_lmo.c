@@ -607,13 +607,13 @@ out:
  * the leaf density is about x / v^2 * (ln ln hi - ln ln lo) / ln m.  The weights were fitted
  * to per-block CPU times at 1e13-1e15 (cumulative shares within 0.04-0.07). */
 #ifndef PASS_WEIGHT
-#define PASS_WEIGHT 0.6
+#define PASS_WEIGHT 0.8
 #endif
 #ifndef LEAF_WEIGHT
-#define LEAF_WEIGHT 10.0   /* easy leaves: read from the pi table, sparse or in clusters */
+#define LEAF_WEIGHT 7.0   /* easy leaves: read from the pi table, sparse or in clusters */
 #endif
 #ifndef HARD_WEIGHT
-#define HARD_WEIGHT 100.0  /* hard leaves: a count on the sieve each */
+#define HARD_WEIGHT 34.0  /* hard leaves: a count on the sieve each */
 #endif
 static double lnln(double a)
 {
@@ -649,7 +649,8 @@ static double cost_density(const pk_lmo_ctx *c, double v)
         double lo = sqrt(v) > plo ? sqrt(v) : plo, hi = v < phi ? v : phi;
         f += LEAF_WEIGHT * leaf_density(x, v, lo, hi);
     }
-    f += HARD_WEIGHT * leaf_density(x, v, plo, sqrt(v) < phi ? sqrt(v) : phi);
+    /* hard: every leaf above y, and below it those with p^2 <= v */
+    f += HARD_WEIGHT * leaf_density(x, v, plo, v > y || phi < sqrt(v) ? phi : sqrt(v));
     return f;
 }
 
