@@ -134,11 +134,15 @@ static inline uint64_t scan_count(scan_t *s, uint64_t v)
     uint64_t w = k >> 6, r = k & 63;
     while ((s->ci + 1) * CHUNK_WORDS <= w)
         s->sum += s->ctr[s->ci++];
+    /* the words of the chunk up to v, by a fixed loop of masked popcounts (no branch on how
+     * many; the words past v, even past the segment's end, are masked out) */
+    const uint64_t *bw = s->bits + s->ci * CHUNK_WORDS;
+    const uint64_t d = w - s->ci * CHUNK_WORDS, part = (1ull << r) - 1;
     uint64_t n = s->sum;
-    for (uint64_t i = s->ci * CHUNK_WORDS; i < w; i++)
-        n += (uint64_t)__builtin_popcountll(s->bits[i]);
-    if (r)
-        n += (uint64_t)__builtin_popcountll(s->bits[w] & ((1ull << r) - 1));
+    for (uint64_t j = 0; j < CHUNK_WORDS; j++) {
+        const uint64_t mk = j < d ? ~0ull : j == d ? part : 0;
+        n += (uint64_t)__builtin_popcountll(bw[j] & mk);
+    }
     return n + (s->two && v >= 2);
 }
 
