@@ -169,31 +169,21 @@ static inline uint64_t phi_small(const pk_lmo_ctx *c, uint64_t v, uint32_t b)
     return (v / q) * t[q - 1] + t[v % q];
 }
 
-/* floor(n / d) for n < 2^64, d < 2^32 and a quotient below 2^50, from nd = (double)n and
- * inv = 1 / d: the product is within 2^-8 of n / d, so the truncated estimate is off by at
- * most one either way and one signed remainder test mends it (no 64-bit division) */
-static inline uint64_t div_by_inv(uint64_t n, double nd, uint64_t d, double inv)
-{
-    uint64_t q = (uint64_t)(nd * inv);
-    int64_t r = (int64_t)(n - q * d);
-    q -= (uint64_t)(r < 0);
-    q += (uint64_t)(r >= (int64_t)d);
-    return q;
-}
-
 /* The cluster of easy leaves of level b (m = primes[i], v = xp / m <= min(vmax, m)) that
  * starts at index i: the primes m' down to index lo (exclusive) with pi(xp / m') = pi(v).
  * Adds their phi to *se; returns the index below the cluster. */
 static inline uint64_t easy_cluster(const pk_lmo_ctx *c, uint64_t xp, double xd, uint64_t vmax,
                                     uint64_t me, uint32_t b, uint64_t i, uint64_t lo, uint64_t *se)
 {
-    const uint64_t v = div_by_inv(xp, xd, c->primes[i], c->pinv[i]);
+    const uint64_t v = pk_div_by_inv(xp, xd, c->primes[i], c->pinv[i]);
     const uint64_t pv = c->pi[v];
     const uint64_t phi = pv < b ? 1 : 1 + pv - b;
     const uint64_t nx = c->primes[pv + 1];   /* the prime after v: v' < nx keeps pi(v') */
     /* m' > mlow: v' < nx (and m' > me: v' <= vmax); mlow < m, so the cluster holds m */
-    const uint64_t mlow = nx <= vmax ? div_by_inv(xp, xd, nx, c->pinv[pv + 1]) : me;
+    const uint64_t mlow = nx <= vmax ? pk_div_by_inv(xp, xd, nx, c->pinv[pv + 1]) : me;
     uint64_t j = c->pi[mlow];
+    if (j >= i)
+        j = i - 1;   /* never: mlow < m; a guard that keeps a bug from looping forever */
     if (j < lo)
         j = lo;
     *se += (i - j) * phi;
@@ -340,7 +330,7 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
                 i = ic;
             }
             for (; i > ie; i--) {
-                const uint64_t pv = c->pi[div_by_inv(xp, xd, pr[i], inv[i])];
+                const uint64_t pv = c->pi[pk_div_by_inv(xp, xd, pr[i], inv[i])];
                 se += pv < b ? 1 : 1 + pv - b;
             }
         }
@@ -348,7 +338,7 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
         /* hard leaves: v > y or v >= p^2, so v > p_b and min(b, pi(v)) = b */
         int64_t sh = 0;
         for (; i > ilo; i--) {
-            const uint64_t v = div_by_inv(xp, xd, pr[i], inv[i]);
+            const uint64_t v = pk_div_by_inv(xp, xd, pr[i], inv[i]);
             sh += (int64_t)(carry + scan_count(&sc, v)) - (int64_t)b;
             sg++;
         }

@@ -48,6 +48,19 @@ typedef struct {
     int is_trivial;
 } pk_lmo_ctx;
 
+/* floor(n / d) for d < 2^32 and a quotient below 2^50, from nd = (double)n and inv = 1 / d
+ * (both rounded to nearest): nd * inv is within 2^-8 of n / d, so the truncated estimate is
+ * off by at most one either way and one signed remainder test mends it.  The leaves divide
+ * by primes <= y this way, a multiply instead of a 64-bit division. */
+static inline uint64_t pk_div_by_inv(uint64_t n, double nd, uint64_t d, double inv)
+{
+    uint64_t q = (uint64_t)(nd * inv);
+    int64_t r = (int64_t)(n - q * d);
+    q -= (uint64_t)(r < 0);
+    q += (uint64_t)(r >= (int64_t)d);
+    return q;
+}
+
 /* Largest x accepted (2^64 - 1). */
 #define PK_LMO_MAX UINT64_MAX
 

@@ -216,6 +216,42 @@ static void test_known(void **state)
         assert_int_equal(lmo(t[i].x, 0, 0, 0), t[i].pi);
 }
 
+/* the leaves' division by a multiply with 1 / d, against the hardware division, where the
+ * estimate lands on either side of an integer: exact multiples, one below, d - 1 above, the
+ * largest n, the largest divisors and quotients up to the documented 2^50 */
+static uint64_t div_inv(uint64_t n, uint64_t d)
+{
+    return pk_div_by_inv(n, (double)n, d, 1.0 / (double)d);
+}
+
+static void test_div_by_inv(void **state)
+{
+    (void)state;
+    uint64_t s = 99;
+    for (int i = 0; i < 2000000; i++) {
+        uint64_t d = 2 + rng_next(&s) % ((1ull << 32) - 2);
+        uint64_t qmax = UINT64_MAX / d;
+        if (qmax >= (1ull << 50))
+            qmax = (1ull << 50) - 1;
+        uint64_t q = rng_next(&s) % (qmax + 1);
+        uint64_t base = q * d;
+        const uint64_t ns[4] = {base, base - (base > 0), base + d - 1 < base ? base : base + d - 1,
+                                rng_next(&s) % (qmax * d + 1)};
+        for (int k = 0; k < 4; k++)
+            if (ns[k] / d < (1ull << 50))
+                assert_int_equal(div_inv(ns[k], d), ns[k] / d);
+    }
+    static const uint64_t ds[] = {4294967291ull, 4294967295ull, 2147483647ull, 16411, 3, 2};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        uint64_t d = ds[i];
+        uint64_t top = UINT64_MAX / d < (1ull << 50) ? UINT64_MAX : ((1ull << 50) - 1) * d;
+        for (uint64_t n = top; n > top - 3 * d && n > 0; n -= d > 7 ? d / 7 : 1)
+            assert_int_equal(div_inv(n, d), n / d);
+        assert_int_equal(div_inv(top / d * d, d), top / d);
+        assert_int_equal(div_inv(top / d * d - 1, d), top / d - 1);
+    }
+}
+
 static void test_domain(void **state)
 {
     (void)state;
@@ -236,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_all),
+        cmocka_unit_test(test_div_by_inv),
         cmocka_unit_test(test_cutoffs),
         cmocka_unit_test(test_powers),
         cmocka_unit_test(test_random),
