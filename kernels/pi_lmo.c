@@ -564,7 +564,9 @@ static pk_status lmo_run(const void *vctx, uint64_t lo, uint64_t hi, void *parti
     lmo_work w = {0};
     const uint64_t seg_bits = (uint64_t)1 << c->seg_log2;
     w.nwords = (size_t)(seg_bits / 64);
-    w.bits = malloc(w.nwords * sizeof *w.bits);
+    /* a chunk of zero words past the end: a count at the segment's very end reads the whole
+     * chunk it stops in (scan_count masks those words out, but reads them) */
+    w.bits = calloc(w.nwords + CHUNK_WORDS, sizeof *w.bits);
     w.ctr = malloc((w.nwords / CHUNK_WORDS + 1) * sizeof *w.ctr);
     w.next = malloc(((size_t)c->B + 1) * sizeof *w.next);
     w.wi = malloc((size_t)c->B + 1);
