@@ -335,7 +335,7 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
             }
         }
         s += (pk_i128)se;
-        /* hard leaves: v > y or v >= p^2, so v > p_b and min(b, pi(v)) = b */
+        /* hard leaves: v > y (here p^2 > y, so vmax = y), so v > p_b and min(b, pi(v)) = b */
         int64_t sh = 0;
         for (; i > ilo; i--) {
             const uint64_t v = pk_div_by_inv(xp, xd, pr[i], inv[i]);
@@ -410,7 +410,7 @@ PK_HOT static uint64_t cross_off(const pk_lmo_ctx *c, lmo_work *w, uint32_t j, u
                            clear_odd(bits, ctr, i + 11 * p) + clear_odd(bits, ctr, i + 14 * p);
             }
         }
-        m = low + 2 * i;
+        m = low + 2 * i + 1;   /* bit i stands for the odd number low + 2 i + 1 */
         for (; m < high; m += wheel_gap[wi] * p, wi = (wi + 1) & 7)
             removed += clear_odd(bits, ctr, (m - low) >> 1);
     }

@@ -49,8 +49,9 @@ typedef struct {
 } pk_lmo_ctx;
 
 /* floor(n / d) for d < 2^32 and a quotient below 2^50, from nd = (double)n and inv = 1 / d
- * (both rounded to nearest): nd * inv is within 2^-8 of n / d, so the truncated estimate is
- * off by at most one either way and one signed remainder test mends it.  The leaves divide
+ * (both rounded to nearest): three roundings put nd * inv within a relative 3 * 2^-53 of n / d,
+ * less than 0.375 in absolute terms below 2^50, so the truncated estimate is off by at most
+ * one either way and one signed remainder test mends it.  The leaves divide
  * by primes <= y this way, a multiply instead of a 64-bit division. */
 static inline uint64_t pk_div_by_inv(uint64_t n, double nd, uint64_t d, double inv)
 {

@@ -137,7 +137,7 @@ static void test_wheel_leaf_kinds(void **state)
     (void)state;
     uint64_t s = 30;
     static const double alphas[] = {1, 2.5, 4, 7, 9.5};
-    static const unsigned segs[] = {9, 11};
+    static const unsigned segs[] = {9, 11, 16};   /* 2^16: whole wheel turns of p up to 4369 */
     static const unsigned blocks[] = {13, 97};
     for (int i = 0; i < 4; i++) {
         uint64_t x = 1000000 + rng_next(&s) % (i < 2 ? 100000000ull : 10000000000ull);
@@ -211,6 +211,7 @@ static void test_known(void **state)
         {10000000000000ull, 346065536839ull},
         {1ull << 40, 41203088796ull},
         {1ull << 44, 597116381732ull},
+        {100000000000000ull, 3204941750802ull},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         assert_int_equal(lmo(t[i].x, 0, 0, 0), t[i].pi);
