@@ -42,37 +42,45 @@ void pk_print_error(const char *msg)
 }
 
 /* While deferring (under MPI, before the ranks have agreed), errors are kept, not printed:
- * the agreement prints the lowest failing rank's message once. */
-static int deferring;
-static char *deferred;
+ * the agreement prints the lowest failing rank's message once.  Kept in a static buffer and
+ * formatted without the heap when the heap is what ran out: an error met because memory ran
+ * out must not lose its message (the job would end with an exit code and no word). */
+static int deferring, have_deferred;
+static char deferred[PK_MSG_MAX];
 
 void pk_msg_defer(void)
 {
     deferring = 1;
 }
 
-char *pk_msg_end_defer(void)
+const char *pk_msg_end_defer(void)
 {
-    char *m = deferred;
     deferring = 0;
-    deferred = NULL;
-    return m;
+    if (!have_deferred)
+        return NULL;
+    have_deferred = 0;
+    return deferred;
 }
 
 static void vmsg(const char *fmt, va_list ap)
 {
-    char *full = NULL;
-    if (vasprintf(&full, fmt, ap) < 0)
-        full = NULL;
-    if (deferring) {
-        if (!deferred && full)
-            deferred = full;   /* the first error is the one that counts */
-        else
-            free(full);
-        return;
+    char *full = NULL, small[PK_MSG_MAX];
+    va_list again;
+    va_copy(again, ap);
+    if (vasprintf(&full, fmt, ap) < 0) {
+        full = NULL;   /* out of memory: the message's end may be cut, never the message */
+        vsnprintf(small, sizeof small, fmt, again);
     }
-    if (pk_is_root())
-        pk_print_error(full ? full : fmt);
+    va_end(again);
+    const char *text = full ? full : small;
+    if (deferring) {
+        if (!have_deferred) {   /* the first error is the one that counts */
+            pk_msg_fit(deferred, sizeof deferred, text);
+            have_deferred = 1;
+        }
+    } else if (pk_is_root()) {
+        pk_print_error(text);
+    }
     free(full);
 }
 

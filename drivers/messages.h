@@ -26,6 +26,6 @@ const char *pk_shown(const char *value);
  * once by the agreement (pk_mpi_agree), which ends the deferral and takes the first kept
  * message. */
 void pk_msg_defer(void);
-char *pk_msg_end_defer(void);   /* the kept message (caller frees), or NULL */
+const char *pk_msg_end_defer(void);   /* the kept message (valid until the next error), or NULL */
 int pk_is_root(void);       /* rank 0, or not under MPI */
 #endif
