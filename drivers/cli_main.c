@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "bignum.h"
 #include "cli.h"
 #include "mpi_env.h"
 #include "command.h"
@@ -568,6 +569,31 @@ static void gmp_free(void *p, size_t n)
     (void)n;
     free(p);
 }
+
+/* FLINT's (when built with it: its FFT transforms) end the same way */
+static void *flint_alloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p && n)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu bytes)", n);
+    return p;
+}
+
+static void *flint_calloc(size_t k, size_t n)
+{
+    void *p = calloc(k, n);
+    if (!p && k && n)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu x %zu bytes)", k, n);
+    return p;
+}
+
+static void *flint_realloc(void *old, size_t n)
+{
+    void *p = realloc(old, n);
+    if (!p && n)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu bytes)", n);
+    return p;
+}
 int pk_cli_main(const pk_command *const *table, int argc, char **argv)
 {
     commands = table;
@@ -586,6 +612,7 @@ int pk_cli_main(const pk_command *const *table, int argc, char **argv)
         signal(deaths[i], SIG_DFL);
     release_stderr();
     mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
+    pk_bignum_set_memory_functions(flint_alloc, flint_calloc, flint_realloc, free);
     if (argc < 2) {
         char list[256] = "";
         for (int i = 0; commands[i]; i++)

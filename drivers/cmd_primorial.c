@@ -233,6 +233,7 @@ static int run_many(const pk_cli *cli, const primorial_opts *o, int argc, const 
         describe(b.z[i], &r);
         r.verified = verify(ns[i], b.z[i], lent, &r);   /* after the batch: its threads are free */
         pk_record_extra_str(&r, "algo", pk_algo_name(o->algo));
+        pk_record_extra_str(&r, "multiply", pk_bignum_mul_name());
         pk_record_extra_u64(&r, "tasks", nt);
         pk_record_extra_double(&r, "batch_wall_seconds_median", wall_med);
         r.rate = r.seconds_median > 0 ? (double)ns[i] / r.seconds_median : 0;
@@ -288,6 +289,7 @@ static void one_describe(void *vs, const pk_kernel_job *job, const void *result,
         }
     }
     pk_record_extra_str(r, "algo", pk_algo_name(st->o->algo));
+    pk_record_extra_str(r, "multiply", pk_bignum_mul_name());
     r->rate = r->seconds_median > 0 ? (double)job->n / r->seconds_median : 0;
     r->rate_unit = "numbers/s";
 }

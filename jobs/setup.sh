@@ -10,8 +10,9 @@ shift || true
 PACKAGES=(
     # build
     build-essential cmake pkg-config git ca-certificates
-    # libraries: GMP, json-c, cmocka, libcurl, libmicrohttpd (the test server); MPI below
-    libgmp-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
+    # libraries: GMP, FLINT (its FFT for huge products; optional), json-c, cmocka, libcurl,
+    # libmicrohttpd (the test server); MPI below
+    libgmp-dev libflint-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
     # tests and tools: jq, perl, bc (big decimal checks), iproute2 + util-linux (network namespaces), clang (libFuzzer),
     # Slurm + munge (the throw-away cluster), python3 + gnuplot (plots and the model), man-db
     # (the install test renders the man page)

@@ -10,10 +10,21 @@
 #include "pk_kernel.h"
 #include "pk_par.h"
 
+/* r = a * b, by FLINT's FFT multiplication where parkit was built with FLINT and both
+ * operands are large (>= 16384 limbs, within 4x of each other's length), else mpz_mul.
+ * r may be a or b. */
+void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b);
+/* Which multiplication pk_mpz_mul uses, for reports ("GMP mpz_mul", "FLINT 2.9.0 FFT ..."). */
+const char *pk_bignum_mul_name(void);
+/* The allocation functions of the FLINT library, when built with it (no effect otherwise):
+ * FLINT allocates its transforms through these, not through GMP's (mp_set_memory_functions). */
+void pk_bignum_set_memory_functions(void *(*alloc)(size_t), void *(*calloc_)(size_t, size_t),
+                                    void *(*realloc_)(void *, size_t), void (*free_)(void *));
+
 /* r = a * b.  When par offers w >= 2 threads and both operands are large (>= 1 Mbit), the
  * longer operand is cut into w pieces of equal size (in limbs: balanced by bits), each piece
- * is multiplied by the other operand on its own thread, and the shifted products are added.
- * Otherwise plain mpz_mul.  r may be a or b. */
+ * is multiplied by the other operand on its own thread (pk_mpz_mul), and the shifted products
+ * are added.  Otherwise pk_mpz_mul.  r may be a or b. */
 void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par);
 
 /* Decimal summary of z >= 0: digit count, first and last min(20, digits) digits. */

@@ -127,7 +127,7 @@ static void acc_flush(prod_acc *A)
     A->nw = 0;
     int l = 0;
     while (A->occupied & ((uint64_t)1 << l)) {
-        mpz_mul(A->tmp, A->stack[l], A->x);
+        pk_mpz_mul(A->tmp, A->stack[l], A->x);
         mpz_swap(A->x, A->tmp);
         A->occupied &= ~((uint64_t)1 << l);
         l++;
@@ -164,7 +164,7 @@ static int acc_finish(prod_acc *A)
     mpz_swap(A->x, A->stack[l]);
     for (l++; l < STACK_LEVELS; l++) {
         if (!(A->occupied & ((uint64_t)1 << l))) continue;
-        mpz_mul(A->tmp, A->stack[l], A->x);
+        pk_mpz_mul(A->tmp, A->stack[l], A->x);
         mpz_swap(A->x, A->tmp);
     }
     A->occupied = 0;
@@ -191,7 +191,7 @@ static pk_status primorial_run(const void *vctx, uint64_t lo, uint64_t hi, void 
         if (mpz_cmp_ui(part, 1) == 0)
             mpz_swap(part, A->x);
         else
-            mpz_mul(part, part, A->x);
+            pk_mpz_mul(part, part, A->x);
     }
     acc_free(A);
     return st;

@@ -58,6 +58,16 @@ if build no-mpi -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON; then
     [ -z "$found" ] && ok || bad "no-mpi: linked with libmpi: $found"
 fi
 
+echo "== without FLINT (PK_WITH_FLINT=OFF): huge products by mpz_mul alone, no libflint anywhere"
+if build no-flint -DPK_WITH_FLINT=OFF; then
+    said no-flint "parkit: FLINT OFF"
+    verified no-flint
+    found=$(find "$W/no-flint" -type f -perm -u+x -exec sh -c 'ldd "$1" 2>/dev/null | grep -q libflint && echo "$1"' _ {} \;)
+    [ -z "$found" ] && ok || bad "no-flint: linked with libflint: $found"
+    m=$("$W/no-flint/parkit" primorial 1e5 --format json | jq -r .details.multiply)
+    [ "$m" = "GMP mpz_mul" ] && ok || bad "no-flint: primorial says multiply \"$m\""
+fi
+
 echo "== without cmocka: no unit or io tests, the rest builds and runs"
 if build no-cmocka -DCMAKE_DISABLE_FIND_PACKAGE_CMocka=ON; then
     said no-cmocka "cmocka not found (Debian: libcmocka-dev, Spack: cmocka): unit and io tests left out"

@@ -108,6 +108,58 @@ static void test_mul_par(void **state)
     mpz_clears(a, b, want, got, NULL);
 }
 
+/* One multiplication (FLINT's FFT from 16384 limbs when built with FLINT): equal to mpz_mul
+ * around the size threshold and the length-ratio limit, with the product's top limb zero or
+ * not, signs, and the result in place of either operand or of both (a square). */
+static void test_mul_one(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    enum { T = 16384 };
+    static const size_t limbs[][2] = {
+        {T - 1, T}, {T, T}, {T + 1, T + 3}, {T, 4 * T}, {T, 4 * T + 1}, {T + 5, 2 * T + 1},
+        {3 * T, 3 * T}, {100000, 70001}, {4 * T + 2, T},
+    };
+    mpz_t a, b, want, got;
+    mpz_inits(a, b, want, got, NULL);
+    for (size_t s = 0; s < sizeof limbs / sizeof limbs[0]; s++)
+        for (int top = 0; top < 2; top++) {   /* small top limbs: the product has one limb less */
+            random_bits(a, &seed, limbs[s][0] * 64);
+            random_bits(b, &seed, limbs[s][1] * 64);
+            mpz_setbit(a, limbs[s][0] * 64 - 1);
+            mpz_setbit(b, limbs[s][1] * 64 - 1);
+            if (top) {
+                mpz_tdiv_q_2exp(a, a, 40);
+                mpz_tdiv_q_2exp(b, b, 40);
+                mpz_setbit(a, limbs[s][0] * 64 - 41 + 24);   /* still limbs[s][0] limbs */
+                mpz_setbit(b, limbs[s][1] * 64 - 41 + 24);
+            }
+            if (s % 2) mpz_neg(a, a);
+            if (s % 3 == 2) mpz_neg(b, b);
+            mpz_mul(want, a, b);
+            pk_mpz_mul(got, a, b);
+            assert_true(mpz_cmp(got, want) == 0);
+            pk_mpz_mul(got, b, a);
+            assert_true(mpz_cmp(got, want) == 0);
+            mpz_set(got, a);
+            pk_mpz_mul(got, got, b);
+            assert_true(mpz_cmp(got, want) == 0);
+            mpz_set(got, b);
+            pk_mpz_mul(got, a, got);
+            assert_true(mpz_cmp(got, want) == 0);
+            mpz_mul(want, a, a);
+            mpz_set(got, a);
+            pk_mpz_mul(got, got, got);
+            assert_true(mpz_cmp(got, want) == 0);
+        }
+    mpz_set_ui(b, 0);
+    pk_mpz_mul(got, a, b);
+    assert_true(mpz_sgn(got) == 0);
+    mpz_clears(a, b, want, got, NULL);
+    assert_non_null(strstr(pk_bignum_mul_name(), "mpz_mul"));
+    print_message("multiplication: %s\n", pk_bignum_mul_name());
+}
+
 /* The kernel's merge with threads lent gives GMP's primorial (the top of the tree splits). */
 static void test_merge_with_threads(void **state)
 {
@@ -437,6 +489,7 @@ static void test_get_dec_sink(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mul_one),
         cmocka_unit_test(test_mul_par),
         cmocka_unit_test(test_merge_with_threads),
         cmocka_unit_test(test_summary_primorials),

@@ -23,6 +23,7 @@ class Parkit(CMakePackage):
 
     variant("mpi", default=True, description="Build the MPI backend (mpi and hybrid modes)")
     variant("fetch", default=True, description="Build `parkit fetch`, the libcurl download module")
+    variant("flint", default=True, description="Multiply huge numbers (primorial) with FLINT's FFT")
     variant(
         "native",
         default=False,
@@ -35,6 +36,7 @@ class Parkit(CMakePackage):
     depends_on("gmp")
     depends_on("json-c")
     depends_on("curl@7.85:", when="+fetch")
+    depends_on("flint@2.9:", when="+flint")
     depends_on("mpi", when="+mpi")
     # only for `spack install --test=root parkit` (the unit tests and the download test server)
     depends_on("cmocka", type="test")
@@ -49,6 +51,7 @@ class Parkit(CMakePackage):
         return [
             self.define_from_variant("PK_WITH_MPI", "mpi"),
             self.define_from_variant("PK_WITH_FETCH", "fetch"),
+            self.define_from_variant("PK_WITH_FLINT", "flint"),
             self.define_from_variant("PK_NATIVE", "native"),
             self.define("BUILD_TESTING", self.run_tests),
         ]
