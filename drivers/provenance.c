@@ -115,7 +115,7 @@ void pk_print_version(FILE *f)
     fprintf(f, "  flags     %s\n", PK_FLAGS);
     fprintf(f, "  hot loops %s\n", pk_isa_description());
     fprintf(f, "  OpenMP    %s (_OPENMP %ld)\n", openmp_version(), (long)_OPENMP);
-    fprintf(f, "  GMP       %s; huge products: %s\n", gmp_version, pk_bignum_mul_name());
+    fprintf(f, "  GMP       %s; huge products: %s\n", gmp_version, pk_bignum_mul_config());
     fprintf(f, "  MPI       %s\n", pk_mpi_built() ? pk_mpi_library() : "not built (serial and OpenMP only)");
 #ifdef PK_CURL_VERSION
     fprintf(f, "  fetch     built against libcurl %s (parkit-fetch)\n", PK_CURL_VERSION);

@@ -4,7 +4,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef PK_HAVE_FLINT
+#ifdef PK_FLINT_LIB
+#include <dlfcn.h>
+#include <pthread.h>
 #include <flint/flint.h>
 #include <flint/fft.h>
 #endif
@@ -20,18 +22,69 @@ __extension__ typedef unsigned __int128 u128;
  * itself (FLINT was 0.84-1.04x there). */
 enum { MUL_FFT_MIN_LIMBS = 1 << 14, MUL_FFT_SKEW = 4 };
 
+#ifdef PK_FLINT_LIB
+/* FLINT is loaded (dlopen) at the first product that needs it, not linked: it brings NTL and
+ * the C++ runtime, 60 MB of address space at start-up, to every parkit process, and under an
+ * address-space limit an MPI rank then failed inside MPI_Init's shared memory. Missing or
+ * unloadable at run time: mpz_mul, and the report says why. */
+typedef __typeof__(flint_mpn_mul_fft_main) fft_mul_fn;
+typedef __typeof__(__flint_set_memory_functions) set_mem_fn;
+static fft_mul_fn *fft_mul;   /* set once by flint_load, read after pthread_once */
+static pthread_once_t flint_once = PTHREAD_ONCE_INIT;
+static _Atomic int flint_state;   /* 0 never needed, 1 loaded, -1 could not be loaded */
+static void *(*mem_alloc)(size_t), *(*mem_calloc)(size_t, size_t), *(*mem_realloc)(void *, size_t);
+static void (*mem_free)(void *);
+
+static void flint_load(void)
+{
+    static const char *const names[] = {PK_FLINT_LIB, PK_FLINT_PATH};
+    void *h = NULL;
+    for (size_t i = 0; !h && i < sizeof names / sizeof names[0]; i++)
+        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    void *fs = h ? dlsym(h, "flint_mpn_mul_fft_main") : NULL;
+    void *ms = h ? dlsym(h, "__flint_set_memory_functions") : NULL;
+    fft_mul_fn *f;
+    set_mem_fn *m;
+    memcpy(&f, &fs, sizeof f);   /* POSIX: a symbol's address, object or function */
+    memcpy(&m, &ms, sizeof m);
+    if (!f || !m) {
+        if (h)
+            dlclose(h);
+        flint_state = -1;
+        return;
+    }
+    if (mem_alloc)
+        m(mem_alloc, mem_calloc, mem_realloc, mem_free);
+    fft_mul = f;
+    flint_state = 1;
+}
+#endif
+
 const char *pk_bignum_mul_name(void)
 {
-#ifdef PK_HAVE_FLINT
-    return "FLINT " FLINT_VERSION " FFT from 16384 limbs, GMP mpz_mul below";
+#ifdef PK_FLINT_LIB
+    switch (flint_state) {
+    case 1: return "FLINT " FLINT_VERSION " FFT from 16384 limbs, GMP mpz_mul below";
+    case -1: return "GMP mpz_mul (FLINT " PK_FLINT_LIB " could not be loaded)";
+    default: return "GMP mpz_mul (no product needed FLINT's FFT)";
+    }
 #else
     return "GMP mpz_mul";
 #endif
 }
 
+const char *pk_bignum_mul_config(void)
+{
+#ifdef PK_FLINT_LIB
+    return "FLINT " FLINT_VERSION " FFT from 16384 limbs (" PK_FLINT_LIB ", loaded when first needed), GMP mpz_mul below";
+#else
+    return "GMP mpz_mul (built without FLINT)";
+#endif
+}
+
 void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b)
 {
-#ifdef PK_HAVE_FLINT
+#ifdef PK_FLINT_LIB
     size_t na = mpz_size(a), nb = mpz_size(b);
     if (na < nb) {
         mpz_srcptr t = a;
@@ -39,13 +92,13 @@ void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b)
         size_t u = na;
         na = nb, nb = u;
     }
-    if (nb >= MUL_FFT_MIN_LIMBS && na <= nb * MUL_FFT_SKEW) {
+    if (nb >= MUL_FFT_MIN_LIMBS && na <= nb * MUL_FFT_SKEW && (pthread_once(&flint_once, flint_load), fft_mul)) {
         int sign = mpz_sgn(a) * mpz_sgn(b);
         mpz_t out;   /* r may be a or b: the product goes to a fresh number */
         mpz_init(out);
         size_t nr = na + nb;
         mp_limb_t *rp = mpz_limbs_write(out, (mp_size_t)nr);
-        flint_mpn_mul_fft_main(rp, mpz_limbs_read(a), (mp_size_t)na, mpz_limbs_read(b), (mp_size_t)nb);
+        fft_mul(rp, mpz_limbs_read(a), (mp_size_t)na, mpz_limbs_read(b), (mp_size_t)nb);
         if (rp[nr - 1] == 0)   /* the top limbs of a and b are non-zero: one limb at most */
             nr--;
         mpz_limbs_finish(out, sign < 0 ? -(mp_size_t)nr : (mp_size_t)nr);
@@ -60,8 +113,8 @@ void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b)
 void pk_bignum_set_memory_functions(void *(*alloc)(size_t), void *(*calloc_)(size_t, size_t),
                                     void *(*realloc_)(void *, size_t), void (*free_)(void *))
 {
-#ifdef PK_HAVE_FLINT
-    __flint_set_memory_functions(alloc, calloc_, realloc_, free_);
+#ifdef PK_FLINT_LIB
+    mem_alloc = alloc, mem_calloc = calloc_, mem_realloc = realloc_, mem_free = free_;
 #else
     (void)alloc, (void)calloc_, (void)realloc_, (void)free_;
 #endif

@@ -10,12 +10,14 @@
 #include "pk_kernel.h"
 #include "pk_par.h"
 
-/* r = a * b, by FLINT's FFT multiplication where parkit was built with FLINT and both
- * operands are large (>= 16384 limbs, within 4x of each other's length), else mpz_mul.
- * r may be a or b. */
+/* r = a * b, by FLINT's FFT multiplication where parkit was built with FLINT's headers, the
+ * library loads at run time (dlopen, at the first such product), and both operands are large
+ * (>= 16384 limbs, within 4x of each other's length); else mpz_mul.  r may be a or b. */
 void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b);
-/* Which multiplication pk_mpz_mul uses, for reports ("GMP mpz_mul", "FLINT 2.9.0 FFT ..."). */
+/* Which multiplication pk_mpz_mul used, for reports ("FLINT 2.9.0 FFT ...", "GMP mpz_mul"
+ * and why); and which it would use, as built (parkit --version). */
 const char *pk_bignum_mul_name(void);
+const char *pk_bignum_mul_config(void);
 /* The allocation functions of the FLINT library, when built with it (no effect otherwise):
  * FLINT allocates its transforms through these, not through GMP's (mp_set_memory_functions). */
 void pk_bignum_set_memory_functions(void *(*alloc)(size_t), void *(*calloc_)(size_t, size_t),

@@ -122,8 +122,11 @@ SH
     # (~280 MB) or for primorial 6e8's products (under MPICH, rank 1's share of 3e8 sometimes
     # fitted in 250 MB)
     local t0 t1 kb start=""
+    # (twice: at kb and kb + 20 MB -- near its limit Open MPI starts by luck now and then,
+    # with its shared memory failed, and a rank in that state was seen to hang the job later)
     for kb in $(seq 60000 20000 600000); do
-        if timeout 60 "${MPI[@]}" "$NP" 3 sh "$TMP/limit1.sh" 1 "$kb" "$PARKIT" count 10 >/dev/null 2>&1; then
+        if timeout 60 "${MPI[@]}" "$NP" 3 sh "$TMP/limit1.sh" 1 "$kb" "$PARKIT" count 10 >/dev/null 2>&1 &&
+           timeout 60 "${MPI[@]}" "$NP" 3 sh "$TMP/limit1.sh" 1 $((kb + 20000)) "$PARKIT" count 10 >/dev/null 2>&1; then
             start=$kb
             break
         fi
