@@ -50,20 +50,20 @@ static void flint_load(void)
     if (!f || !m) {
         if (h)
             dlclose(h);
-        flint_state = -1;
+        atomic_store(&flint_state, -1);
         return;
     }
     if (mem_alloc)
         m(mem_alloc, mem_calloc, mem_realloc, mem_free);
     fft_mul = f;
-    flint_state = 1;
+    atomic_store(&flint_state, 1);
 }
 #endif
 
 const char *pk_bignum_mul_name(void)
 {
 #ifdef PK_FLINT_LIB
-    switch (flint_state) {
+    switch (atomic_load(&flint_state)) {
     case 1: return "FLINT " FLINT_VERSION " FFT from 16384 limbs, GMP mpz_mul below";
     case -1: return "GMP mpz_mul (FLINT " PK_FLINT_LIB " could not be loaded)";
     default: return "GMP mpz_mul (no product needed FLINT's FFT)";
