@@ -9,6 +9,7 @@
 #include <omp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,22 +547,24 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
 }
 
 /* GMP's own allocators abort() without a word when memory runs out; these end the run (the
- * whole job under MPI, where other ranks may be waiting for this one) with one message. */
+ * whole job under MPI, where other ranks may be waiting for this one) with one message.
+ * FLINT's (when built with it: its FFT transforms) end the same way. */
+static void *got_or_abort(void *p, size_t n, const char *lib)
+{
+    if (!p && n)
+        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (%s asked for %zu bytes)", lib, n);
+    return p;
+}
+
 static void *gmp_alloc(size_t n)
 {
-    void *p = malloc(n);
-    if (!p)
-        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (GMP asked for %zu bytes)", n);
-    return p;
+    return got_or_abort(malloc(n), n, "GMP");
 }
 
 static void *gmp_realloc(void *old, size_t was, size_t n)
 {
     (void)was;
-    void *p = realloc(old, n);
-    if (!p)
-        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (GMP asked for %zu bytes)", n);
-    return p;
+    return got_or_abort(realloc(old, n), n, "GMP");
 }
 
 static void gmp_free(void *p, size_t n)
@@ -570,30 +573,21 @@ static void gmp_free(void *p, size_t n)
     free(p);
 }
 
-/* FLINT's (when built with it: its FFT transforms) end the same way */
 static void *flint_alloc(size_t n)
 {
-    void *p = malloc(n);
-    if (!p && n)
-        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu bytes)", n);
-    return p;
+    return got_or_abort(malloc(n), n, "FLINT");
 }
 
 static void *flint_calloc(size_t k, size_t n)
 {
-    void *p = calloc(k, n);
-    if (!p && k && n)
-        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu x %zu bytes)", k, n);
-    return p;
+    return got_or_abort(calloc(k, n), k && n ? (k > SIZE_MAX / n ? SIZE_MAX : k * n) : 0, "FLINT");
 }
 
 static void *flint_realloc(void *old, size_t n)
 {
-    void *p = realloc(old, n);
-    if (!p && n)
-        pk_mpi_abort(PK_EXIT_FAIL, "out of memory (FLINT asked for %zu bytes)", n);
-    return p;
+    return got_or_abort(realloc(old, n), n, "FLINT");
 }
+
 int pk_cli_main(const pk_command *const *table, int argc, char **argv)
 {
     commands = table;

@@ -82,16 +82,23 @@ const char *pk_bignum_mul_config(void)
 #endif
 }
 
+/* *a the longer operand (*na >= *nb limbs), *b the other. */
+static void order_operands(mpz_srcptr *a, mpz_srcptr *b, size_t *na, size_t *nb)
+{
+    *na = mpz_size(*a), *nb = mpz_size(*b);
+    if (*na < *nb) {
+        mpz_srcptr t = *a;
+        *a = *b, *b = t;
+        size_t u = *na;
+        *na = *nb, *nb = u;
+    }
+}
+
 void pk_mpz_mul(mpz_ptr r, mpz_srcptr a, mpz_srcptr b)
 {
 #ifdef PK_FLINT_LIB
-    size_t na = mpz_size(a), nb = mpz_size(b);
-    if (na < nb) {
-        mpz_srcptr t = a;
-        a = b, b = t;
-        size_t u = na;
-        na = nb, nb = u;
-    }
+    size_t na, nb;
+    order_operands(&a, &b, &na, &nb);   /* a the longer */
     if (nb >= MUL_FFT_MIN_LIMBS && na <= nb * MUL_FFT_SKEW && (pthread_once(&flint_once, flint_load), fft_mul)) {
         int sign = mpz_sgn(a) * mpz_sgn(b);
         mpz_t out;   /* r may be a or b: the product goes to a fresh number */
@@ -156,12 +163,7 @@ void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par)
         return;
     }
     int sign = mpz_sgn(a) * mpz_sgn(b);
-    if (na > nb) {   /* b is the longer: the one cut into pieces */
-        mpz_srcptr t = a;
-        a = b, b = t;
-        size_t u = na;
-        na = nb, nb = u;
-    }
+    order_operands(&b, &a, &nb, &na);   /* b the longer: the one cut into pieces */
     size_t k = (size_t)w;
     if (k > nb / (PAR_MUL_MIN_LIMBS / 2))
         k = nb / (PAR_MUL_MIN_LIMBS / 2);
@@ -190,6 +192,142 @@ void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par)
     mpz_limbs_finish(out, sign < 0 ? -(mp_size_t)nr : (mp_size_t)nr);
     mpz_swap(r, out);
     mpz_clear(out);
+}
+
+/* ---- division by a precomputed inverse, over threads ---------------------------------------- */
+
+/* Below these sizes (limbs of the divisor, of the quotient) mpz_tdiv_qr on one thread wins. */
+enum { DIV_PAR_MIN_LIMBS = 1 << 15, INV_BASE_BITS = 1 << 20, DIV_GUARD_BITS = 64, DIV_MAX_FIX = 8 };
+
+/* v ~ 2^(2n) / d for d of exactly n bits, within a few units (Newton's iteration; the
+ * quotients derived from v are corrected, so v's accuracy decides speed, not the result). */
+static void inv_newton(mpz_ptr v, mpz_srcptr d, mp_bitcnt_t n, const pk_par *par)
+{
+    if (n <= INV_BASE_BITS) {
+        mpz_t t;
+        mpz_init2(t, 2 * n + 1);
+        mpz_setbit(t, 2 * n);
+        mpz_tdiv_q(v, t, d);
+        mpz_clear(t);
+        return;
+    }
+    mp_bitcnt_t m = n / 2 + DIV_GUARD_BITS;   /* < n as n > 2^20 */
+    mpz_t dh, vh, e, p;
+    mpz_inits(dh, vh, e, p, NULL);
+    mpz_tdiv_q_2exp(dh, d, n - m);                 /* the top m bits of d */
+    inv_newton(vh, dh, m, par);                    /* vh ~ 2^(2m) / dh: relative error ~2^-m */
+    pk_mpz_mul_par(p, d, vh, par);
+    mpz_setbit(e, n + m);
+    mpz_sub(e, e, p);                              /* e = 2^(n+m) - d vh: ~n bits, either sign */
+    /* v = vh 2^(n-m) + vh e / 2^(2m): e's low m - 8 bits move the correction by < 1/64 */
+    mpz_fdiv_q_2exp(e, e, m - 8);
+    pk_mpz_mul_par(e, e, vh, par);
+    mpz_fdiv_q_2exp(e, e, m + 8);
+    mpz_mul_2exp(v, vh, n - m);
+    mpz_add(v, v, e);
+    mpz_clears(dh, vh, e, p, NULL);
+}
+
+/* A divisor d > 0 with the inverse of its top bits, for quotients in blocks of b bits. */
+typedef struct {
+    mpz_srcptr d;
+    mpz_t v;              /* ~ 2^(2n) / (d / 2^tsh) */
+    mp_bitcnt_t dbits, b, n;
+    int64_t tsh;
+} div_pre;
+
+/* For quotients of about qbits bits (longer ones take more blocks; shorter, one). */
+static void div_pre_init(div_pre *P, mpz_srcptr d, mp_bitcnt_t qbits, const pk_par *par)
+{
+    P->d = d;
+    P->dbits = mpz_sizeinbase(d, 2);
+    mp_bitcnt_t nblocks = (qbits + P->dbits - 1) / P->dbits;   /* blocks at most as long as d */
+    if (nblocks == 0)
+        nblocks = 1;
+    P->b = (qbits + nblocks - 1) / nblocks;
+    if (P->b == 0)
+        P->b = 1;
+    P->n = P->b + DIV_GUARD_BITS;
+    P->tsh = (int64_t)P->dbits - (int64_t)P->n;   /* d / 2^tsh has exactly n bits */
+    mpz_t dt;
+    mpz_init(dt);
+    if (P->tsh >= 0)
+        mpz_tdiv_q_2exp(dt, d, (mp_bitcnt_t)P->tsh);
+    else
+        mpz_mul_2exp(dt, d, (mp_bitcnt_t)-P->tsh);
+    mpz_init(P->v);
+    inv_newton(P->v, dt, P->n, par);
+    mpz_clear(dt);
+}
+
+static void div_pre_clear(div_pre *P)
+{
+    mpz_clear(P->v);
+}
+
+/* q = floor(a / d), r = a - q d (a >= 0), from the top: each block's quotient q_j ~ (Y's top
+ * bits) v, then Y - q_j d moved into [0, d) by at most DIV_MAX_FIX steps of d (none seen in
+ * tests; past that, mpz_tdiv_qr finishes from the exact state a = q d + R). q, r distinct;
+ * either may be a (not P->d). */
+static void div_pre_qr(mpz_ptr q, mpz_ptr r, mpz_srcptr a, const div_pre *P, const pk_par *par)
+{
+    mpz_srcptr d = P->d;
+    mp_bitcnt_t dbits = P->dbits, b = P->b, n = P->n;
+    mpz_t R, Y, low, t, qq, qj;
+    mpz_inits(R, Y, low, t, qq, qj, NULL);
+    mpz_set(R, a);
+    int fallback = 0;
+    while (!fallback && mpz_cmp(R, d) >= 0) {
+        mp_bitcnt_t L = mpz_sizeinbase(R, 2);
+        mp_bitcnt_t s = L > dbits + b ? L - dbits - b : 0;
+        mpz_tdiv_r_2exp(low, R, s);
+        mpz_tdiv_q_2exp(Y, R, s);                /* Y < 2^(dbits+b) <= d 2^(b+1) */
+        mp_bitcnt_t ybits = mpz_sizeinbase(Y, 2), u = ybits > n + 2 ? ybits - n - 2 : 0;
+        mpz_tdiv_q_2exp(t, Y, u);
+        pk_mpz_mul_par(qj, t, P->v, par);
+        mpz_tdiv_q_2exp(qj, qj, (mp_bitcnt_t)((int64_t)(2 * n) + P->tsh - (int64_t)u));
+        pk_mpz_mul_par(t, qj, d, par);
+        mpz_sub(Y, Y, t);                        /* Y - q_j d: within a few d of [0, d) */
+        int fix = 0;
+        for (; fix < DIV_MAX_FIX && mpz_sgn(Y) < 0; fix++) {
+            mpz_add(Y, Y, d);
+            mpz_sub_ui(qj, qj, 1);
+        }
+        for (; fix < DIV_MAX_FIX && mpz_cmp(Y, d) >= 0; fix++) {
+            mpz_sub(Y, Y, d);
+            mpz_add_ui(qj, qj, 1);
+        }
+        if (mpz_sgn(Y) < 0 || mpz_cmp(Y, d) >= 0)
+            fallback = 1;
+        mpz_mul_2exp(qj, qj, s);
+        mpz_add(qq, qq, qj);
+        mpz_mul_2exp(R, Y, s);
+        mpz_ior(R, R, low);                      /* a = qq d + R throughout */
+    }
+    if (fallback) {
+        mpz_tdiv_qr(qj, R, R, d);
+        mpz_add(qq, qq, qj);
+    }
+    mpz_swap(q, qq);
+    mpz_swap(r, R);
+    mpz_clears(R, Y, low, t, qq, qj, NULL);
+}
+
+void pk_mpz_tdiv_qr_par(mpz_ptr q, mpz_ptr r, mpz_srcptr a, mpz_srcptr d, const pk_par *par)
+{
+    size_t na = mpz_size(a), nd = mpz_size(d);
+    if (pk_par_width(par) < 2 || mpz_sgn(a) < 0 || mpz_sgn(d) <= 0 || nd < DIV_PAR_MIN_LIMBS ||
+        na < nd + DIV_PAR_MIN_LIMBS) {
+        mpz_tdiv_qr(q, r, a, d);
+        return;
+    }
+    mpz_t dc;   /* d may be q or r */
+    mpz_init_set(dc, d);
+    div_pre P;
+    div_pre_init(&P, dc, mpz_sizeinbase(a, 2) - mpz_sizeinbase(dc, 2) + 1, par);
+    div_pre_qr(q, r, a, &P, par);
+    div_pre_clear(&P);
+    mpz_clear(dc);
 }
 
 /* ---- the decimal summary ------------------------------------------------------------------ */
@@ -375,7 +513,9 @@ uint64_t pk_mpz_mod_m61(mpz_srcptr z)
 enum {
     DEC_PAR_MIN_DIGITS = 1 << 16,   /* below: one mpz_get_str is quicker than a plan */
     DEC_LEAF_MIN_DIGITS = 1 << 14,
-    DEC_LEAVES_PER_THREAD = 4,   /* leaves are equal: a few per thread balance; fewer levels cost less */
+    /* leaves per thread: 16 beat 4 at 1e8# (1.36M-digit leaves; each mpz_get_str recomputes
+     * its powers of 10, a level of ours costs less than a leaf's share of them) */
+    DEC_LEAVES_PER_THREAD = 16,
 };
 
 typedef struct {
@@ -385,6 +525,7 @@ typedef struct {
     mpz_t *from, *to;  /* segments of this level (from[s]) and the next (to[2s], to[2s+1]) */
     mpz_srcptr top;    /* level 0 reads z itself */
     const pk_dec_sink *sink;
+    const pk_par *par;  /* the top split divides over threads (pk_mpz_tdiv_qr_par) */
     size_t digits, nleaves;
     atomic_int err;    /* DEC_ERR_* bits: a leaf too long, a sink that failed */
 } dec_job;
@@ -401,7 +542,9 @@ static int dec_split(void *arg, size_t s)
     mpz_init(low);
     mpz_tdiv_r_2exp(low, x, h);               /* x = 2^h (x >> h) + low */
     mpz_tdiv_q_2exp(hi, x, h);
-    mpz_tdiv_qr(hi, lo, hi, J->pw[J->level_i]);   /* x >> h = hi 5^h + r: x = hi 10^h + (r 2^h + low) */
+    /* below the top, one split per thread: mpz_tdiv_qr (a shared inverse per level was
+     * measured and lost: GMP's remainder step wraps its product around, ours cannot) */
+    pk_mpz_tdiv_qr_par(hi, lo, hi, J->pw[J->level_i], J->par);   /* x >> h = hi 5^h + r: x = hi 10^h + (r 2^h + low) */
     mpz_mul_2exp(lo, lo, h);
     mpz_ior(lo, lo, low);
     mpz_clear(low);
@@ -474,7 +617,7 @@ pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr
     size_t k = (digits + nleaves - 1) / nleaves;   /* (nleaves - 1) k < digits as digits > nleaves^2 */
     if ((nleaves - 1) * k >= digits)
         return PK_EINVAL;
-    dec_job J = {.k = k, .sink = sink, .digits = digits, .nleaves = nleaves};
+    dec_job J = {.k = k, .sink = sink, .par = par, .digits = digits, .nleaves = nleaves};
     atomic_init(&J.err, 0);
     J.pw = malloc((size_t)depth * sizeof(mpz_t));
     if (!J.pw)
@@ -483,7 +626,7 @@ pk_status pk_mpz_get_dec_sink(const pk_dec_sink *sink, size_t digits, mpz_srcptr
     mpz_ui_pow_ui(J.pw[0], 5, k);
     for (int i = 1; i < depth; i++) {
         mpz_init(J.pw[i]);
-        mpz_mul(J.pw[i], J.pw[i - 1], J.pw[i - 1]);
+        pk_mpz_mul(J.pw[i], J.pw[i - 1], J.pw[i - 1]);
     }
     pk_status st = PK_OK;
     size_t nfrom = 0;   /* segments held in J.from */

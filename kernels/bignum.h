@@ -29,6 +29,13 @@ void pk_bignum_set_memory_functions(void *(*alloc)(size_t), void *(*calloc_)(siz
  * are added.  Otherwise pk_mpz_mul.  r may be a or b. */
 void pk_mpz_mul_par(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, const pk_par *par);
 
+/* q = floor(a / d), r = a - q d for a >= 0, d > 0 (other signs: mpz_tdiv_qr).  When par
+ * offers >= 2 threads and d and the quotient are large (>= 32768 limbs), by Newton's
+ * inverse of d's top bits and quotient blocks whose products are pk_mpz_mul_par's, each
+ * block corrected to the exact remainder; else mpz_tdiv_qr.  q and r distinct; either may
+ * be a or d. */
+void pk_mpz_tdiv_qr_par(mpz_ptr q, mpz_ptr r, mpz_srcptr a, mpz_srcptr d, const pk_par *par);
+
 /* Decimal summary of z >= 0: digit count, first and last min(20, digits) digits. */
 typedef struct pk_dec_summary {
     size_t digits;

@@ -108,6 +108,84 @@ static void test_mul_par(void **state)
     mpz_clears(a, b, want, got, NULL);
 }
 
+/* ---- division ----------------------------------------------------------------------------- */
+
+/* pk_mpz_tdiv_qr_par against mpz_tdiv_qr: around its size thresholds (divisor and quotient
+ * of 32768 limbs), quotients shorter and longer than the divisor (one block, several), powers
+ * of 5 (the conversion's divisors), divisors 2^k - 1 and 2^k + 1 and numerators of all ones
+ * (quotients next to a block's boundary), a numerator below the divisor, every runner width,
+ * and q or r in place of a or d. */
+static void check_div(mpz_srcptr a, mpz_srcptr d, const pk_par *p)
+{
+    mpz_t q, r, wq, wr;
+    mpz_inits(q, r, wq, wr, NULL);
+    mpz_tdiv_qr(wq, wr, a, d);
+    pk_mpz_tdiv_qr_par(q, r, a, d, p);
+    assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
+    mpz_set(q, a);
+    pk_mpz_tdiv_qr_par(q, r, q, d, p);   /* q in place of a */
+    assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
+    mpz_set(r, d);
+    pk_mpz_tdiv_qr_par(q, r, a, r, p);   /* r in place of d */
+    assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
+    mpz_clears(q, r, wq, wr, NULL);
+}
+
+static void test_div_par(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    pk_par_omp omp;
+    const pk_par *po = pk_par_omp_init(&omp, 2);
+    pk_par p2 = fake(1), p3 = fake(2), p1 = fake(0);
+    enum { T = 32768 * 64 };   /* the threshold, in bits */
+    static const size_t sizes[][2] = {   /* numerator, divisor bits */
+        {2 * T, T}, {2 * T - 1, T}, {2 * T + 64, T - 64}, {2 * T + 65, T + 1}, {3 * T + 12345, T + 777},
+        {5 * T + 3, 2 * T + 5}, {4 * T, T + 63}, {T + T / 3, T}, {3 * T, 2 * T - 1},
+    };
+    mpz_t a, d;
+    mpz_inits(a, d, NULL);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        random_bits(a, &seed, sizes[s][0]);
+        mpz_setbit(a, sizes[s][0] - 1);
+        random_bits(d, &seed, sizes[s][1]);
+        mpz_setbit(d, sizes[s][1] - 1);
+        check_div(a, d, &p2);
+        if (s % 3 == 0) {
+            check_div(a, d, po);
+            check_div(a, d, &p3);
+            check_div(a, d, &p1);
+        }
+    }
+    /* powers of 5 as the conversion uses them, 2^k +- 1, all-ones numerators */
+    for (int i = 0; i < 3; i++) {
+        mpz_ui_pow_ui(d, 5, (unsigned long)(T / 2.32 + 1000 * i));
+        random_bits(a, &seed, (size_t)(3.3 * (double)mpz_sizeinbase(d, 2)));
+        check_div(a, d, &p2);
+        mpz_set_ui(a, 0);
+        mpz_setbit(a, 3 * T + (mp_bitcnt_t)i);
+        mpz_sub_ui(a, a, 1);
+        check_div(a, d, &p2);
+        mpz_set_ui(d, 0);
+        mpz_setbit(d, T + (mp_bitcnt_t)i * 64);
+        mpz_sub_ui(d, d, 1);
+        check_div(a, d, &p2);
+        mpz_add_ui(d, d, 2);
+        check_div(a, d, &p2);
+        mpz_mul(a, d, d);   /* an exact quotient, remainder 0 */
+        check_div(a, d, &p2);
+        mpz_sub_ui(a, a, 1);   /* remainder d - 1 */
+        check_div(a, d, &p2);
+    }
+    random_bits(d, &seed, 2 * T);
+    mpz_setbit(d, 2 * T - 1);
+    mpz_sub_ui(a, d, 12345);   /* a < d */
+    check_div(a, d, &p2);
+    mpz_neg(a, a);             /* a negative numerator: mpz_tdiv_qr's result */
+    check_div(a, d, &p2);
+    mpz_clears(a, d, NULL);
+}
+
 /* One multiplication (FLINT's FFT from 16384 limbs when built with FLINT): equal to mpz_mul
  * around the size threshold and the length-ratio limit, with the product's top limb zero or
  * not, signs, and the result in place of either operand or of both (a square). */
@@ -358,6 +436,12 @@ static void test_get_dec(void **state)
     }
     mpz_primorial_ui(z, 3000000);
     check_dec(z, po);
+    /* 3.2M digits: the top split divides by 5^1.6M (58k limbs) through pk_mpz_tdiv_qr_par */
+    random_bits(z, &seed, 10630000);
+    mpz_setbit(z, 10630000 - 1);
+    check_dec(z, po);
+    pk_par q2 = fake(1);
+    check_dec(z, &q2);
     mpz_clears(z, p, NULL);
 }
 
@@ -494,6 +578,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mul_one),
         cmocka_unit_test(test_mul_par),
+        cmocka_unit_test(test_div_par),
         cmocka_unit_test(test_merge_with_threads),
         cmocka_unit_test(test_summary_primorials),
         cmocka_unit_test(test_summary_random),
