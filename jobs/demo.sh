@@ -179,7 +179,9 @@ fi
 # pinned to one CPU, parallel threads = T threads, parallel processes = T MPI ranks
 med() { awk -F, -v k="$1" -v m="$2" 'NR == FNR && FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 1; next }
                                      $1 == k && $col["mode"] == m { print $col["seconds_median"] }' <(head -1 "$OUT") "$TMP/rows" | tail -1; }
-pc=$(printf '%s\n' "${cases[@]}" | awk '$1 == "primes" && !/naive/ { print; exit }')
+# (awk reads all its input: an awk that exits at the first match can close the pipe while printf
+# still writes, and printf's SIGPIPE (141) under pipefail and set -e ended the demo)
+pc=$(printf '%s\n' "${cases[@]}" | awk '$1 == "primes" && !/naive/ && !done { print; done = 1 }')
 # shellcheck disable=SC2086
 run "primes@1cpu" taskset -c 0 "$P" $pc --mode omp --threads "$T"
 cpu1=$(med primes serial)
