@@ -228,53 +228,32 @@ static void inv_newton(mpz_ptr v, mpz_srcptr d, mp_bitcnt_t n, const pk_par *par
     mpz_clears(dh, vh, e, p, NULL);
 }
 
-/* A divisor d > 0 with the inverse of its top bits, for quotients in blocks of b bits. */
-typedef struct {
-    mpz_srcptr d;
-    mpz_t v;              /* ~ 2^(2n) / (d / 2^tsh) */
-    mp_bitcnt_t dbits, b, n;
-    int64_t tsh;
-} div_pre;
-
-/* For quotients of about qbits bits (longer ones take more blocks; shorter, one). */
-static void div_pre_init(div_pre *P, mpz_srcptr d, mp_bitcnt_t qbits, const pk_par *par)
+/* q = floor(a / d), r = a - q d.  Parallel path (a >= 0, d > 0, both long): the inverse v of
+ * d's top n = b + 64 bits once, then the quotient from the top in blocks of b bits (at most d's
+ * length): each block's q_j ~ (Y's top bits) v, then Y - q_j d moved into [0, d) by at most
+ * DIV_MAX_FIX steps of d (none seen in tests; past that, mpz_tdiv_qr finishes from the exact
+ * state a = q d + R).  q and r are written last, after the last read of a and d, so either may
+ * be a or d. */
+void pk_mpz_tdiv_qr_par(mpz_ptr q, mpz_ptr r, mpz_srcptr a, mpz_srcptr d, const pk_par *par)
 {
-    P->d = d;
-    P->dbits = mpz_sizeinbase(d, 2);
-    mp_bitcnt_t nblocks = (qbits + P->dbits - 1) / P->dbits;   /* blocks at most as long as d */
-    if (nblocks == 0)
-        nblocks = 1;
-    P->b = (qbits + nblocks - 1) / nblocks;
-    if (P->b == 0)
-        P->b = 1;
-    P->n = P->b + DIV_GUARD_BITS;
-    P->tsh = (int64_t)P->dbits - (int64_t)P->n;   /* d / 2^tsh has exactly n bits */
-    mpz_t dt;
-    mpz_init(dt);
-    if (P->tsh >= 0)
-        mpz_tdiv_q_2exp(dt, d, (mp_bitcnt_t)P->tsh);
+    size_t na = mpz_size(a), nd = mpz_size(d);
+    if (pk_par_width(par) < 2 || mpz_sgn(a) < 0 || mpz_sgn(d) <= 0 || nd < DIV_PAR_MIN_LIMBS ||
+        na < nd + DIV_PAR_MIN_LIMBS) {
+        mpz_tdiv_qr(q, r, a, d);
+        return;
+    }
+    /* na >= nd + 2^15: the quotient has qbits >= 1 and each block b >= 1 bits */
+    mp_bitcnt_t dbits = mpz_sizeinbase(d, 2), qbits = mpz_sizeinbase(a, 2) - dbits + 1;
+    mp_bitcnt_t nblocks = (qbits + dbits - 1) / dbits;   /* blocks at most as long as d */
+    mp_bitcnt_t b = (qbits + nblocks - 1) / nblocks, n = b + DIV_GUARD_BITS;
+    int64_t tsh = (int64_t)dbits - (int64_t)n;           /* d / 2^tsh has exactly n bits */
+    mpz_t v, R, Y, low, t, qq, qj;
+    mpz_inits(v, R, Y, low, t, qq, qj, NULL);
+    if (tsh >= 0)
+        mpz_tdiv_q_2exp(t, d, (mp_bitcnt_t)tsh);
     else
-        mpz_mul_2exp(dt, d, (mp_bitcnt_t)-P->tsh);
-    mpz_init(P->v);
-    inv_newton(P->v, dt, P->n, par);
-    mpz_clear(dt);
-}
-
-static void div_pre_clear(div_pre *P)
-{
-    mpz_clear(P->v);
-}
-
-/* q = floor(a / d), r = a - q d (a >= 0), from the top: each block's quotient q_j ~ (Y's top
- * bits) v, then Y - q_j d moved into [0, d) by at most DIV_MAX_FIX steps of d (none seen in
- * tests; past that, mpz_tdiv_qr finishes from the exact state a = q d + R). q, r distinct;
- * either may be a (not P->d). */
-static void div_pre_qr(mpz_ptr q, mpz_ptr r, mpz_srcptr a, const div_pre *P, const pk_par *par)
-{
-    mpz_srcptr d = P->d;
-    mp_bitcnt_t dbits = P->dbits, b = P->b, n = P->n;
-    mpz_t R, Y, low, t, qq, qj;
-    mpz_inits(R, Y, low, t, qq, qj, NULL);
+        mpz_mul_2exp(t, d, (mp_bitcnt_t)-tsh);
+    inv_newton(v, t, n, par);                            /* v ~ 2^(2n) / (d / 2^tsh) */
     mpz_set(R, a);
     int fallback = 0;
     while (!fallback && mpz_cmp(R, d) >= 0) {
@@ -284,8 +263,8 @@ static void div_pre_qr(mpz_ptr q, mpz_ptr r, mpz_srcptr a, const div_pre *P, con
         mpz_tdiv_q_2exp(Y, R, s);                /* Y < 2^(dbits+b) <= d 2^(b+1) */
         mp_bitcnt_t ybits = mpz_sizeinbase(Y, 2), u = ybits > n + 2 ? ybits - n - 2 : 0;
         mpz_tdiv_q_2exp(t, Y, u);
-        pk_mpz_mul_par(qj, t, P->v, par);
-        mpz_tdiv_q_2exp(qj, qj, (mp_bitcnt_t)((int64_t)(2 * n) + P->tsh - (int64_t)u));
+        pk_mpz_mul_par(qj, t, v, par);
+        mpz_tdiv_q_2exp(qj, qj, (mp_bitcnt_t)((int64_t)(2 * n) + tsh - (int64_t)u));
         pk_mpz_mul_par(t, qj, d, par);
         mpz_sub(Y, Y, t);                        /* Y - q_j d: within a few d of [0, d) */
         int fix = 0;
@@ -310,24 +289,7 @@ static void div_pre_qr(mpz_ptr q, mpz_ptr r, mpz_srcptr a, const div_pre *P, con
     }
     mpz_swap(q, qq);
     mpz_swap(r, R);
-    mpz_clears(R, Y, low, t, qq, qj, NULL);
-}
-
-void pk_mpz_tdiv_qr_par(mpz_ptr q, mpz_ptr r, mpz_srcptr a, mpz_srcptr d, const pk_par *par)
-{
-    size_t na = mpz_size(a), nd = mpz_size(d);
-    if (pk_par_width(par) < 2 || mpz_sgn(a) < 0 || mpz_sgn(d) <= 0 || nd < DIV_PAR_MIN_LIMBS ||
-        na < nd + DIV_PAR_MIN_LIMBS) {
-        mpz_tdiv_qr(q, r, a, d);
-        return;
-    }
-    mpz_t dc;   /* d may be q or r */
-    mpz_init_set(dc, d);
-    div_pre P;
-    div_pre_init(&P, dc, mpz_sizeinbase(a, 2) - mpz_sizeinbase(dc, 2) + 1, par);
-    div_pre_qr(q, r, a, &P, par);
-    div_pre_clear(&P);
-    mpz_clear(dc);
+    mpz_clears(v, R, Y, low, t, qq, qj, NULL);
 }
 
 /* ---- the decimal summary ------------------------------------------------------------------ */

@@ -128,6 +128,12 @@ static void check_div(mpz_srcptr a, mpz_srcptr d, const pk_par *p)
     mpz_set(r, d);
     pk_mpz_tdiv_qr_par(q, r, a, r, p);   /* r in place of d */
     assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
+    mpz_set(q, d);
+    pk_mpz_tdiv_qr_par(q, r, a, q, p);   /* q in place of d */
+    assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
+    mpz_set(r, a);
+    pk_mpz_tdiv_qr_par(q, r, r, d, p);   /* r in place of a */
+    assert_true(mpz_cmp(q, wq) == 0 && mpz_cmp(r, wr) == 0);
     mpz_clears(q, r, wq, wr, NULL);
 }
 
