@@ -744,11 +744,16 @@ const pk_kernel pk_lmo_kernel = {
 static double default_alpha(uint64_t x)
 {
     /* measured in alternating runs on the development VM (with the trivial leaves in closed
-     * form and the wheel): about 4 at 1e12-1e13, 5-6 at 1e14, 7 at 1e15 and 1e16 (a larger y
-     * made the pi table outgrow the cache) */
+     * form and the wheel): about 4 at 1e12-1e13, 5-6 at 1e14, 7 at 1e15.  With the sqf list
+     * of the composite leaves, larger y pays further out (2-3 runs each): at 1 thread, 1e16
+     * 13.0-13.6 s at 10 and 12.8-13.9 s at 14 against 13.5-14.6 s at 7; 1e17 56-61 s at 10,
+     * 58.5-58.9 s at 14, 64-67 s at 7, 60-63 s at 20; at 2 threads, 1e17 30.7-32.8 s at 10,
+     * 32.0-32.8 s at 8, 32.6-33.6 s at 12.  So the line through 4 at 1e13 and 7 at 1e15 goes
+     * on (10 at 1e17), capped at 12: the tables up to y take about 10 bytes per integer
+     * (320 MB of peak memory at 2^64 - 1). */
     double l = log10((double)x);
     double a = l <= 13 ? 1.0 + (l - 8) * 0.6 : 4.0 + (l - 13) * 1.5;
-    return a < 1 ? 1 : a > 7 ? 7 : a;
+    return a < 1 ? 1 : a > 12 ? 12 : a;
 }
 
 void pk_lmo_free(pk_lmo_ctx *c)
