@@ -154,13 +154,12 @@ group_results_rows() {
             # rows until the next one cannot fit in the last page the file already has: less
             # than 300 bytes left there (a row is 600+ bytes; its length varies by 100+ with
             # the load warning it may carry, so the last row is no measure of the next)
+            page_end() { s=$(stat -c %s "$1/r.csv"); [ $((4096 - s % 4096)) -lt 300 ]; }
             for i in $(seq 2 120); do
-                s=$(stat -c %s "$1/r.csv")
-                [ $((4096 - s % 4096)) -lt 300 ] && break
+                page_end "$1" && break
                 "$2" count "$i" --results "$1/r.csv" --format csv >/dev/null || exit 3
             done
-            s=$(stat -c %s "$1/r.csv")
-            [ $((4096 - s % 4096)) -lt 300 ] || exit 6
+            page_end "$1" || exit 6
             head -c 100000 /dev/zero >"$1/fill" 2>/dev/null
             cp "$1/r.csv" "$3/before"
             "$2" count 2 --results "$1/r.csv" --format csv >/dev/null 2>"$3/err"; rc=$?
