@@ -54,7 +54,7 @@ static pk_status primes_upto(uint64_t r, uint32_t **out, size_t *nout)
     size_t n = 0;
     static const uint32_t first[3] = {2, 3, 5};
     for (int k = 0; k < 3; k++) if (first[k] <= r) v[n++] = first[k];
-    pk_primes_ctx bctx = {PK_PRIMES_SIEVE, 0, r, base, nb};
+    pk_primes_ctx bctx = {PK_PRIMES_SIEVE, 0, r, base, nb, 0};
     pk_sieve st;
     pk_status s = pk_sieve_init(&st, &bctx, 1, r);
     if (s != PK_OK) { free(base); free(v); return s; }
@@ -236,7 +236,7 @@ static uint64_t primes_grain(const void *vctx)
      * division and a bucket push each) stays a small part of a piece: a prime p near sqrt(n)
      * hits about once in 3.75 p integers, so 128 sqrt(n) gives it ~34 hits per activation
      * (far out this leaves one piece per thread for a range of 1e10); whole segments */
-    const uint64_t span = (uint64_t)30 * SEG;
+    const uint64_t span = (uint64_t)30 << (ctx->seg_log ? ctx->seg_log : pk_sieve_seg_log());
     uint64_t g = (uint64_t)30 << 23, g2 = pk_isqrt64(ctx->n_max) * 128;
     g = (g + span - 1) / span * span;
     if (g2 > g) g = (g2 + span - 1) / span * span;

@@ -13,6 +13,8 @@ typedef struct {
     uint64_t n_max;          /* largest integer any run will see */
     uint32_t *small;         /* sieving primes <= floor(sqrt(n_max)), ascending (setup) */
     size_t nsmall;
+    unsigned seg_log;        /* sieve segments of 2^seg_log bytes, 15..20; 0 (setup's choice):
+                                this machine's L2 cache size (pk_sieve_seg_log in sieve.h) */
 } pk_primes_ctx;
 
 __extension__ typedef struct { uint64_t count; pk_u128 sum; } pk_primes_partial;

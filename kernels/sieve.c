@@ -1,8 +1,8 @@
 /* The segmented sieve (sieve.h); the method, from primes.c's opening comment:
  * The sieve (PK_PRIMES_SIEVE) is a segmented sieve of Eratosthenes over a mod-30 wheel:
  * byte B of the sieve stands for the eight integers 30B + {1, 7, 11, 13, 17, 19, 23, 29}
- * (the residues prime to 2, 3 and 5), one bit each.  A segment of SEG bytes (256 KiB, in
- * the L2 cache) covers 30 * SEG integers.  For each segment:
+ * (the residues prime to 2, 3 and 5), one bit each.  A segment of S bytes (the L2 cache's
+ * size, up to 1 MiB: pk_sieve_seg_log) covers 30 S integers.  For each segment:
  *
  *   1. chunk by chunk (32 KiB, in L1): pre-sieve, i.e. AND in the multiples of 7 .. 163 from
  *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -84,6 +85,22 @@ uint64_t pk_isqrt64(uint64_t n)
     while (r > 0 && (u128)r * r > n) r--;
     while ((u128)(r + 1) * (r + 1) <= n) r++;
     return r;
+}
+
+unsigned pk_sieve_seg_log(void)
+{
+#if PK_PRIMES_SEG_LOG
+    return PK_PRIMES_SEG_LOG;
+#else
+    long l2 = -1;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);   /* glibc: from cpuid on x86, from sysfs elsewhere */
+#endif
+    if (l2 <= 0) return 18;
+    unsigned k = SEG_LOG_MIN;
+    while (k < SEG_LOG_MAX && (2L << k) <= l2) k++;
+    return k;
+#endif
 }
 
 /* ---- pre-sieve patterns ---------------------------------------------------------------- */
@@ -147,9 +164,10 @@ static pk_status presieve_init(presieve_t *ps)
 
 /* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
  * 64-byte blocks and may write up to 63 bytes past len (the caller's buffer has room).
- * Not PK_HOT, nor is pk_sieve_next: their x86-64-v3 (and -march=native) code sieved 1e10 about
- * 30% slower than the baseline code on the Zen 5 VM (results/ab/dispatch-vs-baseline.md). */
-static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
+ * PK_HOT: the x86-64-v4 clone (64-byte AND) pre-sieved 3.4x faster than the baseline code on
+ * the Zen 5 VM (0.19 vs 0.65 Gcycles over 1e10 integers at 1e12).  pk_sieve_next is not
+ * cloned: its x86-64-v3 code sieved 1e10 about 30% slower (results/ab/dispatch-vs-baseline.md). */
+PK_HOT static void presieve_apply(const presieve_t *ps, uint8_t *restrict seg, uint64_t s0, size_t len)
 {
     const uint8_t *b[NPAT];
     for (int g = 0; g < NPAT; g++) b[g] = ps->buf[g] + s0 % ps->period[g];
@@ -265,12 +283,15 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     st->b = b;
     st->B0 = a / 30;
     st->B1 = b / 30;
-    st->lastseg = (st->B1 - st->B0) >> SEG_LOG;
+    st->seg_log = ctx->seg_log ? ctx->seg_log : pk_sieve_seg_log();
+    if (st->seg_log < SEG_LOG_MIN || st->seg_log > SEG_LOG_MAX) return PK_EINVAL;
+    const size_t SEG = st->segbytes = (size_t)1 << st->seg_log;
+    st->lastseg = (st->B1 - st->B0) >> st->seg_log;
     uint64_t nbytes = st->B1 - st->B0 + 1;
     /* building the patterns costs about as much as sieving 2 chunks without them */
     st->presieve = nbytes >= 2 * (uint64_t)CHUNK;
-    size_t segbytes = nbytes < SEG ? (size_t)nbytes : SEG;
-    st->seg = aligned_alloc(64, (segbytes + 127) / 64 * 64);
+    size_t alloc = nbytes < SEG ? (size_t)nbytes : SEG;
+    st->seg = aligned_alloc(64, (alloc + 127) / 64 * 64);
     if (!st->seg || (st->presieve && presieve_init(&st->ps) != PK_OK)) {
         pk_sieve_free(st);
         return PK_ENOMEM;
@@ -279,12 +300,17 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     st->end_all = first_index_ge(ctx, pk_isqrt64(b) + 1);
     if (st->end_all < st->next) st->end_all = st->next;
     st->end_tiny = first_index_ge(ctx, TINY_LIMIT);
-    st->end_small = first_index_ge(ctx, SMALL_LIMIT);
-    st->end_med = first_index_ge(ctx, LARGE_LIMIT);
+    st->end_small = first_index_ge(ctx, SEG);
+    st->end_med = first_index_ge(ctx, (uint64_t)PK_PRIMES_LARGE * SEG);
     if (st->end_med > st->end_all) st->end_med = st->end_all;
     if (st->end_small > st->end_med) st->end_small = st->end_med;
     if (st->end_tiny > st->end_small) st->end_tiny = st->end_small;
     if (st->end_med > st->next) {
+        /* one run per residue class mod 30, so that the crossing-off loops know it at
+         * compile time (no indirect branch per prime): count the class sizes first */
+        size_t cnt[8] = {0};
+        for (size_t k = st->next; k < st->end_med; k++) cnt[WIDX[ctx->small[k] % 30]]++;
+        for (unsigned r = 1; r < 8; r++) st->rbase[r] = st->rbase[r - 1] + cnt[r - 1];
         st->sp = malloc((st->end_med - st->next) * sizeof *st->sp);
         if (!st->sp) { pk_sieve_free(st); return PK_ENOMEM; }
     }
@@ -332,13 +358,13 @@ static void activate(pk_sieve *st, uint64_t h)
         q += WNEXT[q % 30];
         /* p*q - 30 s0 < 7p (or p^2 when q = p), so the wrapping product is exact here */
         uint64_t off = (p * q - lo30) / 30;
-        sprime *e = &st->sp[st->nsp++];
+        const unsigned r = WIDX[p % 30];
+        sprime *e = &st->sp[st->rbase[r] + st->rn[r]++];
         e->off = (uint32_t)off;
         e->a = (uint32_t)(p / 30);
-        e->ri = WIDX[p % 30];
         e->j = WIDX[q % 30];
-        if (st->next < st->end_small) st->nsmall++;
-        if (st->next < st->end_tiny) st->ntiny++;
+        if (st->next < st->end_small) st->rsmall[r]++;
+        if (st->next < st->end_tiny) st->rtiny[r]++;
         st->next++;
     }
     while (st->next < st->end_all) {   /* large primes: wheel 210, into the buckets */
@@ -352,33 +378,35 @@ static void activate(pk_sieve *st, uint64_t h)
         /* p*q - 30 s0 < 11p (or p^2 when q = p), so the wrapping product is exact here */
         uint64_t off = (p * q - lo30) / 30;
         uint64_t w = 48u * WIDX[p % 30] + st->pos210[qm];
-        uint64_t t = st->segno + (off >> SEG_LOG);
+        uint64_t t = st->segno + (off >> st->seg_log);
         if (t <= st->lastseg)
-            bucket_push(st, t, (off & (SEG - 1)) | w << 20 | (p / 30) << 32);
+            bucket_push(st, t, (off & (st->segbytes - 1)) | w << 20 | (p / 30) << 32);
         st->next++;
     }
 }
 
-/* Small prime, residue class ri known at compile time: eight multiples per turn. */
+/* Small prime, residue class ri known at compile time: eight multiples per turn.  The entry
+ * (at wheel index j) and the way out are one switch into a fall-through chain of single
+ * steps (one indirect jump, one exit branch), as primesieve's EratSmall does. */
+#define STEP(J) \
+    case J: \
+        if (i >= len) { j = J; goto out; } \
+        s[i] &= MASKT[ri][J]; \
+        i += a * DW[J] + DCT[ri][J]
 static inline __attribute__((always_inline)) void
 cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
 {
-    const uint64_t a = e->a;
+    const uint64_t a = e->a, p = 30 * a + WH[ri];
+    const uint64_t o1 = a * 6 + OFT[ri][1], o2 = a * 10 + OFT[ri][2], o3 = a * 12 + OFT[ri][3],
+                   o4 = a * 16 + OFT[ri][4], o5 = a * 18 + OFT[ri][5], o6 = a * 22 + OFT[ri][6],
+                   o7 = a * 28 + OFT[ri][7];
+    const uint64_t lim = len > o7 ? len - o7 : 0;
     uint64_t i = e->off;
-    unsigned j = e->j;
-    while (j != 0) {                  /* step to the start of a wheel turn */
-        if (i >= len) goto out;
-        s[i] &= MASKT[ri][j];
-        i += a * DW[j] + DCT[ri][j];
-        j = (j + 1) & 7;
-    }
-    {
-        const uint64_t p = 30 * a + WH[ri];
-        const uint64_t o1 = a * 6 + OFT[ri][1], o2 = a * 10 + OFT[ri][2], o3 = a * 12 + OFT[ri][3],
-                       o4 = a * 16 + OFT[ri][4], o5 = a * 18 + OFT[ri][5], o6 = a * 22 + OFT[ri][6],
-                       o7 = a * 28 + OFT[ri][7];
-        if (len > o7) {
-            const uint64_t lim = len - o7;
+    unsigned j;
+    switch (e->j) {
+    default:
+        for (;;) {
+        case 0:
             for (; i < lim; i += p) {
                 s[i] &= MASKT[ri][0];
                 s[i + o1] &= MASKT[ri][1];
@@ -389,65 +417,93 @@ cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
                 s[i + o6] &= MASKT[ri][6];
                 s[i + o7] &= MASKT[ri][7];
             }
-        }
-        while (i < len) {
-            s[i] &= MASKT[ri][j];
-            i += a * DW[j] + DCT[ri][j];
-            j = (j + 1) & 7;
+            if (i >= len) { j = 0; goto out; }
+            s[i] &= MASKT[ri][0];
+            i += a * DW[0] + DCT[ri][0];
+            __attribute__((fallthrough));
+            STEP(1); __attribute__((fallthrough));
+            STEP(2); __attribute__((fallthrough));
+            STEP(3); __attribute__((fallthrough));
+            STEP(4); __attribute__((fallthrough));
+            STEP(5); __attribute__((fallthrough));
+            STEP(6); __attribute__((fallthrough));
+            STEP(7);
         }
     }
 out:
     e->off = (uint32_t)(i - len);
-    e->j = (uint8_t)j;
+    e->j = j;
 }
 
-PK_HOT static void cross_small(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+/* Medium prime (a few multiples per segment): one multiple per step.  A loop over the
+ * wheel tables, not the chain above: its indirect jump on j would be mispredicted for
+ * nearly every prime, the loop's exit only once. */
+static inline __attribute__((always_inline)) void
+cross_medium_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
 {
-    for (size_t k = 0; k < n; k++) {
-        switch (sp[k].ri) {
-        case 0: cross_small_ri(s, len, &sp[k], 0); break;
-        case 1: cross_small_ri(s, len, &sp[k], 1); break;
-        case 2: cross_small_ri(s, len, &sp[k], 2); break;
-        case 3: cross_small_ri(s, len, &sp[k], 3); break;
-        case 4: cross_small_ri(s, len, &sp[k], 4); break;
-        case 5: cross_small_ri(s, len, &sp[k], 5); break;
-        case 6: cross_small_ri(s, len, &sp[k], 6); break;
-        default: cross_small_ri(s, len, &sp[k], 7); break;
+    uint64_t i = e->off;
+    if (i < len) {
+        const uint64_t a = e->a;
+        unsigned j = e->j;
+        do {
+            s[i] &= MASKT[ri][j];
+            i += a * DW[j] + DCT[ri][j];
+            j = (j + 1) & 7;
+        } while (i < len);
+        e->j = j;
+    }
+    e->off = (uint32_t)(i - len);
+}
+#undef STEP
+
+/* The primes of class `cls` (0 tiny, 1 small, 2 medium), run by run. */
+#define RUN(R) \
+    case R: \
+        for (size_t k = lo; k < hi; k++) { \
+            if (cls == 2) cross_medium_ri(s, len, &sp[k], R); \
+            else cross_small_ri(s, len, &sp[k], R); \
+        } \
+        break
+static inline __attribute__((always_inline)) void
+cross_class(const pk_sieve *st, uint8_t *restrict s, uint64_t len, const int cls)
+{
+    for (unsigned r = 0; r < 8; r++) {
+        sprime *sp = st->sp + st->rbase[r];
+        size_t lo = cls == 0 ? 0 : cls == 1 ? st->rtiny[r] : st->rsmall[r];
+        size_t hi = cls == 0 ? st->rtiny[r] : cls == 1 ? st->rsmall[r] : st->rn[r];
+        switch (r) {
+        RUN(0); RUN(1); RUN(2); RUN(3); RUN(4); RUN(5); RUN(6); default: RUN(7);
         }
     }
 }
+#undef RUN
 
-PK_HOT static void cross_medium(uint8_t *restrict s, uint64_t len, sprime *sp, size_t n)
+PK_HOT static void cross_tiny(const pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
-    for (size_t k = 0; k < n; k++) {
-        sprime *e = &sp[k];
-        uint64_t i = e->off;
-        if (i < len) {
-            const uint64_t a = e->a;
-            const uint8_t *mk = MASKT[e->ri], *dc = DCT[e->ri];
-            unsigned j = e->j;
-            do {
-                s[i] &= mk[j];
-                i += a * DW[j] + dc[j];
-                j = (j + 1) & 7;
-            } while (i < len);
-            e->j = (uint8_t)j;
-        }
-        e->off = (uint32_t)(i - len);
-    }
+    cross_class(st, s, len, 0);
+}
+PK_HOT static void cross_small(const pk_sieve *st, uint8_t *restrict s, uint64_t len)
+{
+    cross_class(st, s, len, 1);
+}
+PK_HOT static void cross_medium(const pk_sieve *st, uint8_t *restrict s, uint64_t len)
+{
+    cross_class(st, s, len, 2);
 }
 
 PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
     uint64_t **w = &st->wp[st->segno & st->nbmask];
     const wheel210_t *W = st->w210;
-    if (st->segno == st->lastseg) {   /* the last segment: no pushes, len may be < SEG */
+    const unsigned seg_log = st->seg_log;
+    const uint32_t segmask = (uint32_t)st->segbytes - 1;
+    if (st->segno == st->lastseg) {   /* the last segment: no pushes, len may be < a segment */
         uint64_t *p = *w;
         *w = NULL;
         while (p) {
             uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
             for (const uint64_t *q = b + 1; q < p; q++) {
-                uint64_t e = *q, i = (uint32_t)e & (SEG - 1), a = e >> 32;
+                uint64_t e = *q, i = (uint32_t)e & segmask, a = e >> 32;
                 unsigned k = ((uint32_t)e >> 20) & 511;
                 while (i < len) {
                     s[i] &= W[k].mask;
@@ -461,7 +517,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
         }
         return;
     }
-    /* len == SEG: one multiple per entry, then on to the list of the segment it falls in --
+    /* a whole segment: one multiple per entry, then on to the list of the segment it falls in --
      * this one again when it falls here (the loop runs until this list stays empty) */
     const uint64_t segno = st->segno, lastseg = st->lastseg;
     uint64_t *p;
@@ -470,14 +526,14 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
         while (p) {
             uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
             for (const uint64_t *q = b + 1; q < p; q++) {
-                uint64_t e = *q, i = (uint32_t)e & (SEG - 1), a = e >> 32;
+                uint64_t e = *q, i = (uint32_t)e & segmask, a = e >> 32;
                 unsigned k = ((uint32_t)e >> 20) & 511;
                 s[i] &= W[k].mask;
                 i += a * W[k].factor + W[k].correct;
                 k = W[k].next;
-                uint64_t t = segno + (i >> SEG_LOG);
+                uint64_t t = segno + (i >> seg_log);
                 if (t <= lastseg)
-                    bucket_push(st, t, (i & (SEG - 1)) | (uint64_t)k << 20 | a << 32);
+                    bucket_push(st, t, (i & segmask) | (uint64_t)k << 20 | a << 32);
             }
             uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
             block_put(st, b);
@@ -491,9 +547,9 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 int pk_sieve_next(pk_sieve *st)
 {
     if (st->segno > st->lastseg) return 0;
-    st->s0 = st->B0 + (st->segno << SEG_LOG);
+    st->s0 = st->B0 + (st->segno << st->seg_log);
     uint64_t left = st->B1 - st->s0 + 1;
-    size_t len = left < SEG ? (size_t)left : SEG;
+    size_t len = left < st->segbytes ? (size_t)left : st->segbytes;
     st->len = len;
     uint64_t h = st->segno == st->lastseg ? st->b : 30 * (st->s0 + len) - 1;
     uint8_t *s = st->seg;
@@ -502,12 +558,12 @@ int pk_sieve_next(pk_sieve *st)
         size_t n = len - c < CHUNK ? len - c : CHUNK;
         if (st->presieve) presieve_apply(&st->ps, s + c, st->s0 + c, n);
         else memset(s + c, 0xff, n);
-        cross_small(s + c, n, st->sp, st->ntiny);
+        cross_tiny(st, s + c, n);
     }
     if (st->presieve) presieve_fix(&st->ps, s, st->s0, len);
     else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
-    cross_small(s, len, st->sp + st->ntiny, st->nsmall - st->ntiny);
-    cross_medium(s, len, st->sp + st->nsmall, st->nsp - st->nsmall);
+    cross_small(st, s, len);
+    cross_medium(st, s, len);
     if (st->wp) cross_large(st, s, len);
     if (st->segno == 0) s[0] &= mask_ge((unsigned)(st->a - 30 * st->B0));
     if (st->segno == st->lastseg) s[len - 1] &= mask_le((unsigned)(st->b - 30 * st->B1));

@@ -7,34 +7,36 @@
 #include <stdint.h>
 #include "primes.h"
 
-/* Tuning knobs (measured on Zen 5, L1d 48 KiB, L2 1 MiB); -D them to experiment. */
+/* Tuning knobs (measured on Zen 5, L1d 32 KiB, L2 1 MiB); -D them to experiment. */
 #ifndef PK_PRIMES_SEG_LOG
-#define PK_PRIMES_SEG_LOG 18         /* segment: 256 KiB */
+#define PK_PRIMES_SEG_LOG 0          /* segment 2^k bytes; 0: the L2 cache's size (pk_sieve_seg_log) */
 #endif
 #ifndef PK_PRIMES_CHUNK
-#define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= segment */
+#define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= the smallest segment */
 #endif
 #ifndef PK_PRIMES_LARGE
 #define PK_PRIMES_LARGE 2            /* primes >= 2 segments (<= ~4 multiples / segment): buckets */
-#endif
-#ifndef PK_PRIMES_SMALL
-#define PK_PRIMES_SMALL (1 << PK_PRIMES_SEG_LOG)   /* primes below this: eight multiples per turn */
 #endif
 #ifndef PK_PRIMES_TINY
 #define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
 #endif
 
 enum {
-    SEG_LOG = PK_PRIMES_SEG_LOG,
-    SEG = 1 << SEG_LOG,            /* bytes per segment */
+    SEG_LOG_MIN = 15, SEG_LOG_MAX = 20,  /* segments of 32 KiB .. 1 MiB (bucket offsets: 20 bits) */
     CHUNK = PK_PRIMES_CHUNK,       /* bytes per pre-sieve / tiny-prime chunk */
     PRESIEVE_MAX = 163,            /* primes 7..163 come from patterns */
     FIX_BYTES = 6,                 /* bytes 0..5 (integers < 180) hold the pattern primes */
     TINY_LIMIT = PK_PRIMES_TINY,   /* p < TINY_LIMIT: unrolled loop, chunk by chunk */
-    SMALL_LIMIT = PK_PRIMES_SMALL, /* p < SMALL_LIMIT: unrolled loop over the whole segment */
-    LARGE_LIMIT = PK_PRIMES_LARGE * SEG, /* p >= LARGE_LIMIT: buckets */
 };
-_Static_assert(CHUNK % 64 == 0 && CHUNK <= SEG && SEG_LOG <= 20, "sieve geometry");
+_Static_assert(CHUNK % 64 == 0 && CHUNK <= (1 << SEG_LOG_MIN), "sieve geometry");
+_Static_assert(PK_PRIMES_SEG_LOG == 0 ||
+               (PK_PRIMES_SEG_LOG >= SEG_LOG_MIN && PK_PRIMES_SEG_LOG <= SEG_LOG_MAX), "segment size");
+
+/* The segment size used on this machine, 2^k bytes: PK_PRIMES_SEG_LOG when set, else the
+ * largest power of two <= the L2 cache (per core), within [2^15, 2^20] (2^18 when unknown).
+ * Small primes (below one segment) cross off eight multiples per turn over the whole segment,
+ * medium ones (up to PK_PRIMES_LARGE segments) one at a time, larger ones go to buckets. */
+unsigned pk_sieve_seg_log(void);
 
 enum { NPAT = 16 };   /* groups of pre-sieved primes */
 typedef struct {
@@ -43,7 +45,7 @@ typedef struct {
     uint8_t fix[FIX_BYTES];     /* the true bits of bytes 0..5 */
 } presieve_t;
 
-typedef struct { uint32_t off, a; uint8_t ri, j; } sprime;   /* small / medium prime state */
+typedef struct { uint32_t off, a, j; } sprime;   /* small / medium prime state (p = 30a + wheel[ri]) */
 
 /* Large primes step over the multiples of 7 too (a wheel of 210): their state is the byte
  * offset of the next multiple p*q and the wheel position w = 48 * ri + (index of q mod 210
@@ -64,14 +66,17 @@ typedef struct {
     const pk_primes_ctx *ctx;
     uint64_t a, b;              /* integers [a, b] */
     uint64_t B0, B1;            /* their bytes [B0, B1] */
+    unsigned seg_log;           /* segments of segbytes = 2^seg_log bytes */
+    size_t segbytes;
     uint64_t segno, lastseg;    /* current segment, last segment */
     uint64_t s0;                /* first byte of the current segment */
     size_t len;                 /* bytes in the current segment */
-    uint8_t *seg;               /* up to SEG bytes + 64 bytes of slack */
+    uint8_t *seg;               /* up to segbytes bytes + 64 bytes of slack */
     int presieve;               /* pre-sieve 7..163 from patterns (not worth it for short ranges) */
     presieve_t ps;
-    sprime *sp;                 /* active small and medium primes, ascending */
-    size_t nsp, ntiny, nsmall;  /* active; of them in the tiny / tiny + small classes */
+    sprime *sp;                 /* small and medium primes, in 8 runs by residue class ri (p mod 30) */
+    size_t rbase[8];            /* run ri starts at sp[rbase[ri]]; its primes are ascending */
+    size_t rn[8], rtiny[8], rsmall[8];   /* active in run ri; of them tiny / tiny + small */
     size_t next;                /* next index into ctx->small to activate */
     size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
     uint64_t **wp;              /* circular: wp[t & nbmask] is the write pointer of segment t's list */

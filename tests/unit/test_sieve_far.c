@@ -174,34 +174,34 @@ static void test_random_narrow(void **state)
     }
 }
 
-enum { SPAN = 30 * SEG };   /* integers per segment */
+static uint64_t SPAN;   /* integers per segment */
+
+/* Sieve with segments of 2^lg bytes (0: this machine's size, pk_sieve_seg_log). */
+static void use_segments(unsigned lg)
+{
+    CTX.seg_log = lg;
+    SPAN = (uint64_t)30 << (lg ? lg : pk_sieve_seg_log());
+}
 
 /* Wide windows (several segments: the bucketed primes hop from list to list) far out. */
-static void test_wide(void **state)
+static void wide_windows(int all)
 {
-    (void)state;
     const uint64_t t32 = (uint64_t)1 << 32, t63 = (uint64_t)1 << 63;
     const uint64_t L = 3 * (uint64_t)SPAN + 12345;
-    static const uint64_t at[] = {1000000000000ULL, 100000000000000ULL, 10000000000000000ULL,
-                                  1000000000000000000ULL, 10000000000000000000ULL};
-    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+    static const uint64_t at[] = {1000000000000ULL, 1000000000000000000ULL, 100000000000000ULL,
+                                  10000000000000000ULL, 10000000000000000000ULL};
+    for (size_t i = 0; i < (all ? sizeof at / sizeof at[0] : 2); i++)
         check_window(at[i] - L, at[i] + L, plain_count(at[i] - L, at[i] + L));
-    check_window(t32 - L, t32 + L, plain_count(t32 - L, t32 + L));
-    check_window(t63 - L, t63 + L, plain_count(t63 - L, t63 + L));
+    if (all) {
+        check_window(t32 - L, t32 + L, plain_count(t32 - L, t32 + L));
+        check_window(t63 - L, t63 + L, plain_count(t63 - L, t63 + L));
+    }
     check_window(UINT64_MAX - 2 * L, UINT64_MAX, plain_count(UINT64_MAX - 2 * L, UINT64_MAX));
 }
 
-/* Random wide windows and windows ending on segment boundaries (relative to their start). */
-static void test_random_wide_and_boundaries(void **state)
+/* Windows ending on segment boundaries (relative to their start), cut there. */
+static void boundary_windows(void)
 {
-    (void)state;
-    uint64_t seed = 77;
-    for (int it = 0; it < 4; it++) {
-        unsigned bits = 40 + (unsigned)(rng_next(&seed) % 18);   /* 40..57 */
-        uint64_t a = ((uint64_t)1 << bits) | (rng_next(&seed) >> (64 - bits));
-        uint64_t b = a + rng_next(&seed) % (4 * (uint64_t)SPAN);
-        check_window(a, b, plain_count(a, b));
-    }
     static const int64_t d[] = {-30, -1, 0, 1, 30};
     const uint64_t a = 1000000000000000000ULL + 17;   /* segments start at 30 * floor(a / 30) */
     const uint64_t base = a / 30 * 30;
@@ -216,15 +216,57 @@ static void test_random_wide_and_boundaries(void **state)
     }
 }
 
+/* 32 KiB segments (the smallest): many segments per window, and primes from 64 Ki on in the
+ * buckets; random wide windows too. */
+static void test_wide_small_segments(void **state)
+{
+    (void)state;
+    use_segments(15);
+    wide_windows(1);
+    boundary_windows();
+    uint64_t seed = 77;
+    for (int it = 0; it < 4; it++) {
+        unsigned bits = 40 + (unsigned)(rng_next(&seed) % 18);   /* 40..57 */
+        uint64_t a = ((uint64_t)1 << bits) | (rng_next(&seed) >> (64 - bits));
+        uint64_t b = a + rng_next(&seed) % (4 * (uint64_t)SPAN);
+        check_window(a, b, plain_count(a, b));
+    }
+    use_segments(0);
+}
+
+/* The segments this machine uses (its L2 cache's size, up to 1 MiB). */
+static void test_wide_machine_segments(void **state)
+{
+    (void)state;
+    use_segments(0);
+    wide_windows(0);
+    boundary_windows();
+}
+
+/* A segment size out of range is refused, not used. */
+static void test_bad_segment_size(void **state)
+{
+    (void)state;
+    pk_primes_partial p;
+    K->identity(&CTX, &p);
+    CTX.seg_log = 14;
+    assert_int_equal(K->run(&CTX, 1000, 2000, &p), PK_EINVAL);
+    CTX.seg_log = 21;
+    assert_int_equal(K->run(&CTX, 1000, 2000, &p), PK_EINVAL);
+    use_segments(0);
+}
+
 int main(void)
 {
+    use_segments(0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_wrong_answer_fails),
         cmocka_unit_test(test_narrow),
         cmocka_unit_test(test_random_narrow),
-        cmocka_unit_test(test_wide),
-        cmocka_unit_test(test_random_wide_and_boundaries),
+        cmocka_unit_test(test_wide_small_segments),
+        cmocka_unit_test(test_wide_machine_segments),
+        cmocka_unit_test(test_bad_segment_size),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
