@@ -386,13 +386,13 @@ static void activate(pk_sieve *st, uint64_t h)
 }
 
 /* Small prime, residue class ri known at compile time: eight multiples per turn.  The entry
- * (at wheel index j) and the way out are one switch into a fall-through chain of single
- * steps (one indirect jump, one exit branch), as primesieve's EratSmall does. */
-#define STEP(J) \
-    case J: \
+ * (at wheel index j) and the way out go through one chain of single steps: a jump into it
+ * and one exit branch, as primesieve's EratSmall does. */
+#define STEP_BODY(J) \
         if (i >= len) { j = J; goto out; } \
         s[i] &= MASKT[ri][J]; \
         i += a * DW[J] + DCT[ri][J]
+#define STEP(J) s##J: STEP_BODY(J)
 static inline __attribute__((always_inline)) void
 cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
 {
@@ -402,38 +402,43 @@ cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
                    o7 = a * 28 + OFT[ri][7];
     const uint64_t lim = len > o7 ? len - o7 : 0;
     uint64_t i = e->off;
-    unsigned j;
-    switch (e->j) {
-    default:
-        for (;;) {
-        case 0:
-            for (; i < lim; i += p) {
-                s[i] &= MASKT[ri][0];
-                s[i + o1] &= MASKT[ri][1];
-                s[i + o2] &= MASKT[ri][2];
-                s[i + o3] &= MASKT[ri][3];
-                s[i + o4] &= MASKT[ri][4];
-                s[i + o5] &= MASKT[ri][5];
-                s[i + o6] &= MASKT[ri][6];
-                s[i + o7] &= MASKT[ri][7];
-            }
-            if (i >= len) { j = 0; goto out; }
-            s[i] &= MASKT[ri][0];
-            i += a * DW[0] + DCT[ri][0];
-            __attribute__((fallthrough));
-            STEP(1); __attribute__((fallthrough));
-            STEP(2); __attribute__((fallthrough));
-            STEP(3); __attribute__((fallthrough));
-            STEP(4); __attribute__((fallthrough));
-            STEP(5); __attribute__((fallthrough));
-            STEP(6); __attribute__((fallthrough));
-            STEP(7);
-        }
+    unsigned j = e->j;
+    switch (j) {
+    case 1: goto s1;
+    case 2: goto s2;
+    case 3: goto s3;
+    case 4: goto s4;
+    case 5: goto s5;
+    case 6: goto s6;
+    case 7: goto s7;
+    default: break;   /* 0: a turn starts here */
     }
+turn:
+    for (; i < lim; i += p) {
+        s[i] &= MASKT[ri][0];
+        s[i + o1] &= MASKT[ri][1];
+        s[i + o2] &= MASKT[ri][2];
+        s[i + o3] &= MASKT[ri][3];
+        s[i + o4] &= MASKT[ri][4];
+        s[i + o5] &= MASKT[ri][5];
+        s[i + o6] &= MASKT[ri][6];
+        s[i + o7] &= MASKT[ri][7];
+    }
+    STEP_BODY(0);
+    STEP(1);
+    STEP(2);
+    STEP(3);
+    STEP(4);
+    STEP(5);
+    STEP(6);
+    STEP(7);
+    goto turn;
 out:
     e->off = (uint32_t)(i - len);
     e->j = j;
 }
+#undef STEP
+#undef STEP_BODY
 
 /* Medium prime (a few multiples per segment): one multiple per step.  A loop over the
  * wheel tables, not the chain above: its indirect jump on j would be mispredicted for
@@ -454,7 +459,6 @@ cross_medium_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
     }
     e->off = (uint32_t)(i - len);
 }
-#undef STEP
 
 /* The primes of class `cls` (0 tiny, 1 small, 2 medium), run by run. */
 #define RUN(R) \
