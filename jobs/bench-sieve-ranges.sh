@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The sieve far from zero: parkit primes --algo sieve against primesieve on the same ranges,
-# alternating runs (primesieve, parkit, primesieve, ...), medians of REPS (default 5).
+# alternating runs (primesieve, parkit, parkit, primesieve, ...), medians of REPS (default 5).
 #   jobs/bench-sieve-ranges.sh [--quick] [--threads "1 2"]
 #   ranges of LEN = 1e10 numbers from 1e12, 1e14, 1e16, 1e18, and pi(1e10), pi(1e11)
 #   --quick: LEN = 1e9, pi(1e9) and pi(1e10), REPS = 3
@@ -48,22 +48,35 @@ done
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 row() { echo "$1,$2,$3,$4,$5,$6,$7,$8" >>"$CSV"; echo "  $1 t=$4 $5 run $6: $7 s (count $8)" >&2; }
 
+run_primesieve() {
+    local o s n
+    o=$(primesieve "$start" "$stop" --count --threads="$t" --time)
+    s=$(sed -n 's/^Seconds: *//p' <<<"$o")
+    n=$(sed -n 's/^Primes: *//p' <<<"$o")
+    row "$name" "$start" "$stop" "$t" primesieve "$r" "$s" "$n"
+    ps_count=$n
+}
+run_parkit() {
+    local j ps pn
+    # exit status 1 when no independent check is affordable far out: the count is
+    # compared with primesieve's below instead
+    j=$("$PARKIT" primes "$stop" --from "$start" --algo sieve --threads "$t" --format json) || true
+    ps=$(jq -r '.seconds.median + .setup_seconds' <<<"$j")
+    pn=$(jq -r '.result' <<<"$j")
+    row "$name" "$start" "$stop" "$t" parkit "$r" "$ps" "$pn"
+    pk_count=$pn
+}
+
+# The order alternates from one repeat to the next (primesieve first, then parkit first, ...):
+# a tool run right after the other's run (or after parkit's verification) finds the machine
+# in a different state, and a fixed order would charge that to the same tool every time.
 for c in "${CASES[@]}"; do
     read -r name start stop <<<"$c"
     for t in $THREADS; do
         for r in $(seq 1 "$REPS"); do
-            o=$(primesieve "$start" "$stop" --count --threads="$t" --time)
-            s=$(sed -n 's/^Seconds: *//p' <<<"$o")
-            n=$(sed -n 's/^Primes: *//p' <<<"$o")
-            row "$name" "$start" "$stop" "$t" primesieve "$r" "$s" "$n"
-            # exit status 1 when no independent check is affordable far out: the count is
-            # compared with primesieve's below instead
-            j=$("$PARKIT" primes "$stop" --from "$start" --algo sieve --threads "$t" --format json) || true
-            ps=$(jq -r '.seconds.median + .setup_seconds' <<<"$j")
-            pn=$(jq -r '.result' <<<"$j")
-            row "$name" "$start" "$stop" "$t" parkit "$r" "$ps" "$pn"
-            if [ "$pn" != "$n" ]; then
-                echo "bench-sieve-ranges: $name: parkit counted $pn, primesieve $n" >&2
+            if [ $((r % 2)) = 1 ]; then run_primesieve; run_parkit; else run_parkit; run_primesieve; fi
+            if [ "$pk_count" != "$ps_count" ]; then
+                echo "bench-sieve-ranges: $name: parkit counted $pk_count, primesieve $ps_count" >&2
                 exit 1
             fi
         done
