@@ -236,7 +236,9 @@ static uint64_t primes_grain(const void *vctx)
      * division and a bucket push each) stays a small part of a piece: a prime p near sqrt(n)
      * hits about once in 3.75 p integers, so 128 sqrt(n) gives it ~34 hits per activation
      * (far out this leaves one piece per thread for a range of 1e10); whole segments */
-    const uint64_t span = (uint64_t)30 << (ctx->seg_log ? ctx->seg_log : pk_sieve_seg_log());
+    /* (a context whose segment size is out of range gets the machine's here; run() refuses it) */
+    const unsigned lg = pk_sieve_ctx_seg_log(ctx);
+    const uint64_t span = (uint64_t)30 << (lg ? lg : pk_sieve_seg_log());
     uint64_t g = (uint64_t)30 << 23, g2 = pk_isqrt64(ctx->n_max) * 128;
     g = (g + span - 1) / span * span;
     if (g2 > g) g = (g2 + span - 1) / span * span;

@@ -27,6 +27,7 @@
 #include "pk_isa.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -92,15 +93,29 @@ unsigned pk_sieve_seg_log(void)
 #if PK_PRIMES_SEG_LOG
     return PK_PRIMES_SEG_LOG;
 #else
+    /* asked once per process (sysconf may read sysfs); racing first callers store the same value */
+    static _Atomic unsigned cached;
+    unsigned k = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (k) return k;
     long l2 = -1;
 #ifdef _SC_LEVEL2_CACHE_SIZE
     l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);   /* glibc: from cpuid on x86, from sysfs elsewhere */
 #endif
-    if (l2 <= 0) return 18;
-    unsigned k = SEG_LOG_MIN;
-    while (k < SEG_LOG_MAX && (2L << k) <= l2) k++;
+    if (l2 <= 0) {
+        k = 18;
+    } else {
+        k = SEG_LOG_MIN;
+        while (k < SEG_LOG_MAX && (2L << k) <= l2) k++;
+    }
+    atomic_store_explicit(&cached, k, memory_order_relaxed);
     return k;
 #endif
+}
+
+unsigned pk_sieve_ctx_seg_log(const pk_primes_ctx *ctx)
+{
+    if (!ctx->seg_log) return pk_sieve_seg_log();
+    return ctx->seg_log >= SEG_LOG_MIN && ctx->seg_log <= SEG_LOG_MAX ? ctx->seg_log : 0;
 }
 
 /* ---- pre-sieve patterns ---------------------------------------------------------------- */
@@ -283,8 +298,8 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     st->b = b;
     st->B0 = a / 30;
     st->B1 = b / 30;
-    st->seg_log = ctx->seg_log ? ctx->seg_log : pk_sieve_seg_log();
-    if (st->seg_log < SEG_LOG_MIN || st->seg_log > SEG_LOG_MAX) return PK_EINVAL;
+    st->seg_log = pk_sieve_ctx_seg_log(ctx);
+    if (!st->seg_log) return PK_EINVAL;
     const size_t SEG = st->segbytes = (size_t)1 << st->seg_log;
     st->lastseg = (st->B1 - st->B0) >> st->seg_log;
     uint64_t nbytes = st->B1 - st->B0 + 1;

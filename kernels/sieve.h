@@ -37,6 +37,9 @@ _Static_assert(PK_PRIMES_SEG_LOG == 0 ||
  * Small primes (below one segment) cross off eight multiples per turn over the whole segment,
  * medium ones (up to PK_PRIMES_LARGE segments) one at a time, larger ones go to buckets. */
 unsigned pk_sieve_seg_log(void);
+/* The segment size a context asks for: ctx->seg_log when set (0 when it is out of range),
+ * else pk_sieve_seg_log(). */
+unsigned pk_sieve_ctx_seg_log(const pk_primes_ctx *ctx);
 
 enum { NPAT = 16 };   /* groups of pre-sieved primes */
 typedef struct {

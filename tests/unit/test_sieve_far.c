@@ -180,7 +180,7 @@ static uint64_t SPAN;   /* integers per segment */
 static void use_segments(unsigned lg)
 {
     CTX.seg_log = lg;
-    SPAN = (uint64_t)30 << (lg ? lg : pk_sieve_seg_log());
+    SPAN = (uint64_t)30 << pk_sieve_ctx_seg_log(&CTX);
 }
 
 /* Wide windows (several segments: the bucketed primes hop from list to list) far out. */
@@ -252,6 +252,9 @@ static void test_bad_segment_size(void **state)
     CTX.seg_log = 14;
     assert_int_equal(K->run(&CTX, 1000, 2000, &p), PK_EINVAL);
     CTX.seg_log = 21;
+    assert_int_equal(K->run(&CTX, 1000, 2000, &p), PK_EINVAL);
+    CTX.seg_log = 200;   /* no shift by 200 anywhere on the way (UBSan would say) */
+    assert_true(K->grain(&CTX) > 0);
     assert_int_equal(K->run(&CTX, 1000, 2000, &p), PK_EINVAL);
     use_segments(0);
 }
