@@ -34,7 +34,7 @@ if [ "$have_mpi" = 1 ]; then
 fi
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 OUTDIR=$ROOT/results/pi
-STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1)
+STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1; XS=" " leaves the single-process rows out)
 CSV=$OUTDIR/$STEM.csv MD=$OUTDIR/$STEM.md
 mkdir -p "$OUTDIR"
 echo "x,layout,tool,run,seconds,result,imbalance" >"$CSV"
