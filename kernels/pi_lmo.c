@@ -103,9 +103,10 @@ typedef struct {
     size_t nwords;
 } lmo_work;
 
-/* A counter per 4 words: a count reads at most 4 words past the counters (8 words a counter
- * took pi(1e16) 8.35 -> 8.26 s and pi(1e15) 1.96 -> 1.86 s at 1 thread, 2 words was no faster;
- * medians of 3-4 alternating runs) */
+/* A counter per 4 words: a count reads at most 4 words past the counters.  4 words instead of
+ * 8 took pi(1e16) from 8.35 to 8.26 s and pi(1e15) from 1.96 to 1.86 s at 1 thread (medians
+ * of 3-4 alternating runs, a gain within the machine's noise; fewer instructions under
+ * cachegrind); 2 words was no faster. */
 #define CHUNK_WORDS 4
 #define CHUNK_SHIFT 8   /* bits per counter chunk: 256 */
 #define P2_WINDOW 65536
@@ -172,12 +173,13 @@ static inline uint64_t phi_small(const pk_lmo_ctx *c, uint64_t v, uint32_t b)
     return (v / q) * t[q - 1] + t[v % q];
 }
 
-/* The cluster of easy leaves of level b (m = primes[i], v = xp / m <= min(vmax, m)) that
- * starts at index i: the primes m' down to index lo (exclusive) with pi(xp / m') = pi(v).
- * Adds their phi to *se; returns the index below the cluster. */
 #ifndef CLUSTER_K
 #define CLUSTER_K 4.0   /* easy leaves with m / v >= CLUSTER_K are read in clusters */
 #endif
+
+/* The cluster of easy leaves of level b (m = primes[i], v = xp / m <= min(vmax, m)) that
+ * starts at index i: the primes m' down to index lo (exclusive) with pi(xp / m') = pi(v).
+ * Adds their phi to *se; returns the index below the cluster. */
 static inline uint64_t easy_cluster(const pk_lmo_ctx *c, uint64_t xp, double xd, uint64_t vmax,
                                     uint64_t me, uint32_t b, uint64_t i, uint64_t lo, uint64_t *se)
 {
