@@ -104,9 +104,9 @@ typedef struct {
 } lmo_work;
 
 /* A counter per 4 words: a count reads at most 4 words past the counters.  4 words instead of
- * 8 took pi(1e16) from 8.35 to 8.26 s and pi(1e15) from 1.96 to 1.86 s at 1 thread (medians
- * of 3-4 alternating runs, a gain within the machine's noise; fewer instructions under
- * cachegrind); 2 words was no faster. */
+ * 8 took pi(1e16) from 8.53 to 8.34 s and pi(1e15) from 1.99 to 1.87 s at 1 thread (medians
+ * of 3 and 4 alternating runs, a gain within the machine's noise; 1% fewer instructions under
+ * cachegrind at 1e13); 2 words was no faster. */
 #define CHUNK_WORDS 4
 #define CHUNK_SHIFT 8   /* bits per counter chunk: 256 */
 #define P2_WINDOW 65536
