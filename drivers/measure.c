@@ -1,5 +1,6 @@
 /* Timing: warm-up runs discarded, then min / median / max over the repeats; per-thread
  * compute times of the median run and their imbalance (max / mean). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mpi_env.h"
@@ -69,7 +70,8 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     double *threads = calloc((size_t)maxruns * (size_t)T, sizeof *threads);
     int P = cli->exec.nranks;
     double *ranks = calloc((size_t)maxruns * (size_t)P, sizeof *ranks);
-    pk_status err = (secs && comm && threads && ranks) ? PK_OK : PK_ENOMEM;
+    int *chunks = calloc((size_t)maxruns * (size_t)P, sizeof *chunks);
+    pk_status err = (secs && comm && threads && ranks && chunks) ? PK_OK : PK_ENOMEM;
     /* every rank enters the backend's collectives, or none does */
     if (cli->exec.nranks > 1) {
         if (pk_mpi_agree(err != PK_OK, NULL) && err == PK_OK)
@@ -82,7 +84,8 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
         if (have && k->release)
             k->release(ctx, result);
         pk_run_stats st = {.thread_seconds = threads + (size_t)i * (size_t)T,
-                           .rank_seconds = ranks + (size_t)i * (size_t)P};
+                           .rank_seconds = ranks + (size_t)i * (size_t)P,
+                           .rank_chunks = chunks + (size_t)i * (size_t)P};
         err = pk_backend_run(k, ctx, lo, hi, &cli->exec, result, &st);
         have = 1;
         secs[i] = st.seconds;
@@ -127,6 +130,19 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                     pk_record_extra_double(r, "rank_seconds_max", mx);
                     pk_record_extra_double(r, "rank_imbalance", ib);
                     pk_record_extra_double(r, "thread_imbalance_rank0", r->imbalance);
+                    const int *ch = chunks + (size_t)med * (size_t)P;
+                    long dealt = 0;
+                    for (int q = 0; q < P; q++)
+                        dealt += ch[q];
+                    if (dealt) {   /* dealt in chunks: how many each rank took ("40 24") */
+                        char buf[256];
+                        size_t o = 0;
+                        for (int q = 0; q < P && o + 12 < sizeof buf; q++)
+                            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%d", q ? " " : "", ch[q]);
+                        if (o + 12 >= sizeof buf && P > 1)
+                            snprintf(buf + o, sizeof buf - o, " ...");
+                        pk_record_extra_str(r, "rank_chunks", buf);
+                    }
                     if (ib > r->imbalance)
                         r->imbalance = ib;
                 }
@@ -139,5 +155,6 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
     free(comm);
     free(threads);
     free(ranks);
+    free(chunks);
     return err;
 }

@@ -83,8 +83,8 @@ typedef struct parkit_kernel {
     void (*release)(const void *ctx, void *partial);
     /* Optional (NULL: cost proportional to length): the relative cost of [lo, hi), used to
      * balance ranks when indices get dearer as they grow.  With a cost() (and no pack) the
-     * ranks get chunks of equal modelled cost dealt cyclically, and merge() still sees
-     * partials in index order. */
+     * ranks get chunks of equal modelled cost, half dealt in turn and half on demand, and
+     * merge() still sees partials in index order. */
     double (*cost)(const void *ctx, uint64_t lo, uint64_t hi);
     /* Optional, for partials that own memory or vary in size: serialise for MPI.  NULL means
      * the partial travels as partial_size plain bytes.  unpack gets a partial set to the

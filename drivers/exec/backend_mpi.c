@@ -1,6 +1,7 @@
 /* The MPI backend (hybrid MPI + OpenMP): each rank takes a cost-balanced share of the range
  * and runs the OpenMP (or serial) backend on it; partials come home to rank 0.
- *  - kernels with a cost model: cyclic chunks (run_cyclic below);
+ *  - kernels with a cost model: chunks of equal modelled cost, half dealt in turn, half on
+ *    demand by rank 0 (run_dealt below);
  *  - plain partials: MPI_Reduce with a non-commutative user operation wrapping merge(), so
  *    shares combine in rank order;
  *  - partials that own memory (big integers): packed bytes up a binomial tree, multiplied at
@@ -148,20 +149,171 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
     return err;
 }
 
-/* ---- cyclic chunks: kernels with a cost model ----
+/* ---- chunks by cost, half dealt in turn, half on demand: kernels with a cost model ----
  * A cost model is an estimate, and its error drifts smoothly along the range: one contiguous
  * share per rank turns that drift into imbalance between ranks (pi(x) by LMO: 1.18 at 2 ranks).
- * So the range is cut into PK_MPI_CHUNKS chunks of equal modelled cost per rank (fewer when
+ * So the range is cut into chunks of equal modelled cost, PK_MPI_CHUNKS per rank (fewer when
  * their partials would pass PK_MPI_CHUNK_BYTES, or a chunk would be shorter than the kernel's
- * grain: the far sieve's pieces each pay to place every sieving prime), dealt
- * cyclically (chunk j to rank j mod P), and each rank's share of the error averages out.  A
- * rank computes the pieces of all its chunks in one pass (threads stay busy across chunk
- * ends), merges each chunk's pieces, and rank 0 merges the chunk partials in chunk order as
- * they arrive: at most two partials in flight at rank 0, whatever the chunk count. */
+ * grain: the far sieve's pieces each pay to place every sieving prime).
+ *  - The first half of the chunks is dealt in turn (chunk j to rank j mod P): the model's
+ *    error averages out over each rank's share, and no rank waits for work at the start.
+ *  - The second half is dealt on demand by rank 0, as many chunks at a time as the asking rank
+ *    has threads, so a rank that runs slower (a shared core, a slower node) takes fewer.  A
+ *    static split alone left 1.06-1.08 rank imbalance at pi(1e15 .. 1e16) on the 2-core VM,
+ *    whose cores change speed from run to run; the model itself splits evenly (0.498 / 0.502).
+ * Every other rank keeps PK_MPI_ASK_AHEAD requests open (it asks for more chunks before it
+ * starts on the ones it has, so the answer is waiting when it needs it); rank 0 answers
+ * between its own pieces (pk_poll: MPI is FUNNELED, so only its calling thread does) and, once
+ * every chunk is dealt, answers each open request with "none".  Each rank keeps its chunks' partials in chunk
+ * order; rank 0 then merges all of them in chunk order, taking each from the rank that
+ * computed it (MPI keeps the order of messages from one rank on one tag): the same merges,
+ * in the same order, whoever computed what. */
 #define PK_MPI_CHUNKS 64
 #define PK_MPI_CHUNK_BYTES ((uint64_t)64 << 20)   /* chunk partials' total at most (or P) */
+/* requests a rank keeps open: with one, a rank that finished its chunks before rank 0 came
+ * to answer waited (8% of pi(1e15)'s time at 2 ranks: rank 0 answers between pieces) */
+#define PK_MPI_ASK_AHEAD 2
+#define TAG_PART 3
+#define TAG_ASK 4
+#define TAG_GIVE 5
 
-static pk_status run_cyclic(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
+typedef struct {
+    const pk_kernel *k;
+    const void *ctx;
+    const pk_exec *local;
+    const uint64_t *cut;         /* chunk j is [cut[j], cut[j + 1]) */
+    int m, P, rank;
+    int next, stopped;           /* rank 0: first chunk not dealt; ranks answered "none" */
+    int *owner;                  /* rank 0: which rank computes each chunk */
+    unsigned char *store;        /* this rank's chunk partials, in chunk order */
+    size_t nstore, cap;
+    pk_status err;
+    double *thread_seconds;      /* NULL, or the caller's per-thread sums */
+    double *tsec;                /* one call's per-thread times */
+    size_t expect;               /* rank 0: pieces it expects to run (the progress total) */
+} deal;
+
+/* Rank 0: the next `want` chunks (fewer at the end) to rank `who`; their count. */
+static int deal_take(deal *d, int want, int who)
+{
+    int n = d->m - d->next < want ? d->m - d->next : want;
+    for (int i = 0; i < n; i++)
+        d->owner[d->next + i] = who;
+    d->next += n;
+    return n;
+}
+
+/* Rank 0: receive one request (from `src`, or any rank) and answer it. */
+static void deal_answer(deal *d, int src)
+{
+    int want = 0;
+    MPI_Status s;
+    if (MPI_Recv(&want, 1, MPI_INT, src, TAG_ASK, MPI_COMM_WORLD, &s) != MPI_SUCCESS)
+        pk_mpi_abort(1, "receiving a request for work failed");
+    int give[2] = {d->next, deal_take(d, want < 1 ? 1 : want, s.MPI_SOURCE)};
+    if (give[1] == 0)
+        d->stopped++;
+    if (MPI_Send(give, 2, MPI_INT, s.MPI_SOURCE, TAG_GIVE, MPI_COMM_WORLD) != MPI_SUCCESS)
+        pk_mpi_abort(1, "sending work to rank %d failed", s.MPI_SOURCE);
+}
+
+/* Rank 0, between its pieces: answer every request that has arrived. */
+static void deal_serve(void *arg)
+{
+    deal *d = arg;
+    for (;;) {
+        int flag = 0;
+        MPI_Status s;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_ASK, MPI_COMM_WORLD, &flag, &s) != MPI_SUCCESS)
+            pk_mpi_abort(1, "waiting for requests for work failed");
+        if (!flag)
+            return;
+        deal_answer(d, s.MPI_SOURCE);
+    }
+}
+
+/* Room for n more chunk partials in d->store (a failure here cannot be agreed on: the other
+ * ranks are in the exchange). */
+static void deal_reserve(deal *d, size_t n)
+{
+    size_t ps = d->k->partial_size;
+    if (d->nstore + n <= d->cap)
+        return;
+    size_t cap = d->cap * 2 > d->nstore + n ? d->cap * 2 : d->nstore + n;
+    unsigned char *s = realloc(d->store, (cap ? cap : 1) * (ps ? ps : 1));
+    if (!s)
+        pk_mpi_abort(1, "out of memory (%zu chunk partials)", cap);
+    d->store = s;
+    d->cap = cap;
+}
+
+/* Compute chunks idx[0 .. n) (increasing) in one pass of pieces (threads stay busy across
+ * chunk ends) and append their partials to d->store.  After a failure the chunks still get
+ * partials (the identity), so the exchange goes on; the run fails at the end. */
+static void deal_compute(deal *d, const int *idx, int n, const pk_poll *poll)
+{
+    const pk_kernel *k = d->k;
+    const size_t ps = k->partial_size;
+    deal_reserve(d, (size_t)n);
+    pk_pieces *sub = calloc((size_t)n + 1, sizeof *sub);
+    size_t *first = calloc((size_t)n + 1, sizeof *first);   /* first piece of each chunk */
+    pk_pieces pc;
+    memset(&pc, 0, sizeof pc);
+    int ok = sub && first && d->err == PK_OK;
+    if (ok) {
+        for (int c = 0; c < n; c++) {
+            pk_pieces_plan(&sub[c], k, d->ctx, d->cut[idx[c]], d->cut[idx[c] + 1], d->local->threads);
+            first[c] = pc.n;
+            pc.n += sub[c].n;
+        }
+        first[n] = pc.n;
+        pc.lo = d->cut[idx[0]];
+        pc.hi = d->cut[idx[n - 1] + 1];
+        pc.psize = ps;
+        pc.bounds = malloc((pc.n ? pc.n : 1) * 2 * sizeof *pc.bounds);
+        ok = pc.bounds != NULL;
+        for (int c = 0; ok && c < n; c++)
+            for (size_t i = 0; i < sub[c].n; i++) {
+                pc.bounds[2 * (first[c] + i)] = pk_piece_lo(&sub[c], i);
+                pc.bounds[2 * (first[c] + i) + 1] = pk_piece_hi(&sub[c], i);
+            }
+        if (ok && pk_pieces_alloc(&pc, k, d->ctx) != PK_OK)
+            ok = 0;
+    }
+    if (!ok && d->err == PK_OK)
+        d->err = PK_ENOMEM;
+    if (ok) {
+        if (d->rank == 0 && pk_progress_done() + pc.n > d->expect)
+            pk_progress_total(d->expect = pk_progress_done() + pc.n);
+        pk_status r = pk_compute_pieces_polled(k, d->ctx, &pc, d->local, d->tsec, poll);
+        if (d->thread_seconds)
+            for (int t = 0; t < d->local->threads; t++)
+                d->thread_seconds[t] += d->tsec[t];
+        /* each chunk's pieces merged into its first piece: the chunk's partial */
+        for (int c = 0; c < n; c++) {
+            pk_status m = pk_merge_tree_serial(k, d->ctx, pc.parts + first[c] * ps, ps, first[c + 1] - first[c]);
+            if (r == PK_OK)
+                r = m;
+        }
+        if (r != PK_OK && d->err == PK_OK)
+            d->err = r;
+    }
+    for (int c = 0; c < n; c++) {
+        unsigned char *slot = d->store + (d->nstore + (size_t)c) * ps;
+        if (ok) {   /* the partial moves to the store; its piece keeps a fresh identity */
+            memcpy(slot, pk_piece_partial(&pc, first[c]), ps);
+            k->identity(d->ctx, pk_piece_partial(&pc, first[c]));
+        } else {
+            k->identity(d->ctx, slot);
+        }
+    }
+    d->nstore += (size_t)n;
+    if (pc.parts)
+        pk_pieces_free(&pc, k, d->ctx);
+    free(pc.bounds), free(sub), free(first);
+}
+
+static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
                             const pk_exec *exec, const pk_exec *local, void *result,
                             pk_run_stats *st, double t0, double *compute_out, double *merge_out)
 {
@@ -179,66 +331,93 @@ static pk_status run_cyclic(const pk_kernel *k, const void *ctx, uint64_t lo, ui
     if (m64 < (uint64_t)P)
         m64 = (uint64_t)P;
     const int m = (int)m64;
-    const int mine = m / P + (rank < m % P);   /* chunks rank, rank + P, ... */
+    const int S = m / (2 * P) * P;   /* chunks [0, S) dealt in turn, [S, m) on demand */
+    const int mine = S / P;
+    deal d = {.k = k, .ctx = ctx, .local = local, .m = m, .P = P, .rank = rank, .next = S,
+              .err = PK_OK, .thread_seconds = st ? st->thread_seconds : NULL};
     uint64_t *cut = malloc(((size_t)m + 1) * sizeof *cut);
-    pk_pieces *sub = calloc((size_t)mine + 1, sizeof *sub);
-    size_t *first = calloc((size_t)mine + 1, sizeof *first);   /* first piece of each chunk */
-    pk_pieces pc;
-    memset(&pc, 0, sizeof pc);
-    int ok = cut && sub && first && ps <= INT_MAX;
+    int *idx = malloc(((size_t)(mine > local->threads ? mine : local->threads) + 1) * sizeof *idx);
+    d.tsec = calloc((size_t)local->threads, sizeof *d.tsec);
+    d.owner = rank == 0 ? malloc((size_t)m * sizeof *d.owner) : NULL;
+    unsigned char *tmp = rank == 0 ? malloc(ps ? ps : 1) : NULL;
+    int ok = cut && idx && d.tsec && ps <= INT_MAX && (rank != 0 || (d.owner && tmp));
     if (ok) {
+        d.cut = cut;
         pk_split_by_cost(k, ctx, lo, hi, m, cut);
-        for (int c = 0; c < mine; c++) {
-            int j = rank + c * P;
-            pk_pieces_plan(&sub[c], k, ctx, cut[j], cut[j + 1], local->threads);
-            first[c] = pc.n;
-            pc.n += sub[c].n;
-        }
-        first[mine] = pc.n;
-        pc.lo = lo;
-        pc.hi = hi;
-        pc.psize = ps;
-        pc.bounds = malloc((pc.n ? pc.n : 1) * 2 * sizeof *pc.bounds);
-        ok = pc.bounds != NULL;
-        for (int c = 0; ok && c < mine; c++)
-            for (size_t i = 0; i < sub[c].n; i++) {
-                pc.bounds[2 * (first[c] + i)] = pk_piece_lo(&sub[c], i);
-                pc.bounds[2 * (first[c] + i) + 1] = pk_piece_hi(&sub[c], i);
-            }
-        if (ok && pk_pieces_alloc(&pc, k, ctx) != PK_OK)
-            ok = 0;
+        for (int c = 0; c < mine; c++)
+            idx[c] = rank + c * P;
+        if (rank == 0)
+            for (int j = 0; j < S; j++)
+                d.owner[j] = j % P;
+        deal_reserve(&d, (size_t)mine + 1);
     }
-    unsigned char *tmp = ok && rank == 0 ? malloc(ps ? ps : 1) : NULL;
-    if (rank == 0 && !tmp)
-        ok = 0;
     int all = 0;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);   /* every rank runs, or none */
     if (!all) {
-        if (pc.parts)
-            pk_pieces_free(&pc, k, ctx);
-        free(pc.bounds), free(cut), free(sub), free(first), free(tmp);
+        free(cut), free(idx), free(d.tsec), free(d.owner), free(tmp), free(d.store);
         return ok ? PK_EIO : PK_ENOMEM;
     }
-    pk_status err = PK_OK;
-    if (pc.n)
-        err = pk_compute_pieces(k, ctx, &pc, local, st ? st->thread_seconds : NULL);
-    /* each chunk's pieces merged into its first piece (the chunk's partial) */
-    for (int c = 0; c < mine; c++) {
-        pk_status r = pk_merge_tree_serial(k, ctx, pc.parts + first[c] * ps, ps, first[c + 1] - first[c]);
-        if (r != PK_OK && err == PK_OK)
-            err = r;
+    if (d.thread_seconds)
+        memset(d.thread_seconds, 0, (size_t)local->threads * sizeof *d.thread_seconds);
+    const int want = local->threads;
+    if (rank == 0) {
+        /* progress: its own pieces, about a P-th of all (revised as chunks are taken) */
+        pk_pieces one;
+        pk_pieces_plan(&one, k, ctx, cut[0], cut[1], local->threads);
+        d.expect = one.n * (size_t)((m + P - 1) / P);
+        pk_progress_hold(exec, k->name, d.expect);
+        pk_poll poll = {deal_serve, &d};
+        if (mine)
+            deal_compute(&d, idx, mine, &poll);
+        for (int n; (n = deal_take(&d, want, 0)) > 0;) {
+            for (int i = 0; i < n; i++)
+                idx[i] = d.next - n + i;
+            deal_compute(&d, idx, n, &poll);
+        }
+        *compute_out = MPI_Wtime() - t0;
+        pk_progress_release();
+        while (d.stopped < PK_MPI_ASK_AHEAD * (P - 1))   /* the open requests: "none" */
+            deal_answer(&d, MPI_ANY_SOURCE);
+        if (st && st->rank_chunks) {
+            memset(st->rank_chunks, 0, (size_t)P * sizeof *st->rank_chunks);
+            for (int j = 0; j < m; j++)
+                st->rank_chunks[d.owner[j]]++;
+        }
+    } else {
+        for (int q = 0; q < PK_MPI_ASK_AHEAD; q++)
+            if (MPI_Send(&want, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD) != MPI_SUCCESS)
+                pk_mpi_abort(1, "asking rank 0 for work failed");
+        if (mine)
+            deal_compute(&d, idx, mine, NULL);
+        for (int open = PK_MPI_ASK_AHEAD, more = 1; open > 0;) {
+            int give[2];
+            if (MPI_Recv(give, 2, MPI_INT, 0, TAG_GIVE, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                pk_mpi_abort(1, "receiving work from rank 0 failed");
+            open--;
+            if (give[1] == 0)
+                more = 0;   /* all dealt: the open requests' answers are "none" too */
+            if (!more)
+                continue;
+            if (MPI_Send(&want, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD) != MPI_SUCCESS)
+                pk_mpi_abort(1, "asking rank 0 for work failed");
+            open++;
+            for (int i = 0; i < give[1]; i++)
+                idx[i] = give[0] + i;
+            deal_compute(&d, idx, give[1], NULL);
+        }
+        *compute_out = MPI_Wtime() - t0;
     }
-    *compute_out = MPI_Wtime() - t0;
+    pk_status err = d.err;
     double t1 = MPI_Wtime(), merged = 0;
     if (rank == 0) {
         k->identity(ctx, result);
-        for (int j = 0; j < m; j++) {
+        for (int j = 0, own = 0; j < m; j++) {
             const void *later;
-            if (j % P == 0) {
-                later = pk_piece_partial(&pc, first[j / P]);
+            if (d.owner[j] == 0) {
+                later = d.store + (size_t)own++ * ps;
             } else {
-                if (MPI_Recv(tmp, (int)ps, MPI_BYTE, j % P, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-                    pk_mpi_abort(1, "receiving a partial result from rank %d failed", j % P);
+                if (MPI_Recv(tmp, (int)ps, MPI_BYTE, d.owner[j], TAG_PART, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                    pk_mpi_abort(1, "receiving a partial result from rank %d failed", d.owner[j]);
                 later = tmp;
             }
             double tm = MPI_Wtime();
@@ -248,17 +427,18 @@ static pk_status run_cyclic(const pk_kernel *k, const void *ctx, uint64_t lo, ui
                 err = r;
         }
     } else {
-        /* in chunk order: MPI keeps the order of messages between two ranks on one tag */
-        for (int c = 0; c < mine; c++)
-            if (MPI_Send(pk_piece_partial(&pc, first[c]), (int)ps, MPI_BYTE, 0, 3, MPI_COMM_WORLD) != MPI_SUCCESS)
+        for (size_t c = 0; c < d.nstore; c++)   /* in chunk order */
+            if (MPI_Send(d.store + c * ps, (int)ps, MPI_BYTE, 0, TAG_PART, MPI_COMM_WORLD) != MPI_SUCCESS)
                 err = PK_EIO;
         k->identity(ctx, result);
     }
     *merge_out = merged;
     if (st)
         st->comm_seconds = MPI_Wtime() - t1 - merged;
-    pk_pieces_free(&pc, k, ctx);
-    free(pc.bounds), free(cut), free(sub), free(first), free(tmp);
+    if (k->release)
+        for (size_t c = 0; c < d.nstore; c++)
+            k->release(ctx, d.store + c * ps);
+    free(cut), free(idx), free(d.tsec), free(d.owner), free(tmp), free(d.store);
     return err;
 }
 
@@ -318,7 +498,7 @@ pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint6
         if (st)
             st->comm_seconds = t1 - t0 - compute;
     } else if (k->cost && !k->pack && P > 1 && hi > lo + 1) {
-        err = run_cyclic(k, ctx, lo, hi, exec, &local, result, st, t0, &compute, &merge);
+        err = run_dealt(k, ctx, lo, hi, exec, &local, result, st, t0, &compute, &merge);
     } else {
         pk_run_stats ls = {.thread_seconds = st ? st->thread_seconds : NULL};
         err = pk_backend_run(k, ctx, a, b, &local, result, &ls);

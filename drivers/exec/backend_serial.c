@@ -4,7 +4,7 @@
 #include "pieces.h"
 
 pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,
-                           const pk_exec *exec, double *thread_seconds)
+                           const pk_exec *exec, double *thread_seconds, const pk_poll *poll)
 {
     pk_status err = PK_OK;
     double t0 = pk_wtime();
@@ -12,6 +12,8 @@ pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,
     for (size_t i = 0; i < pc->n && err == PK_OK; i++) {
         err = k->run(ctx, pk_piece_lo(pc, i), pk_piece_hi(pc, i), pk_piece_partial(pc, i));
         pk_progress_tick(1);
+        if (poll)
+            poll->fn(poll->arg);
     }
     pk_progress_end();
     if (thread_seconds)

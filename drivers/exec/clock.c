@@ -21,10 +21,13 @@ static struct {
     atomic_size_t done;
     atomic_flag busy;
     int shown;
+    int held;   /* one line over several pk_compute_pieces calls (pk_progress_hold) */
 } prog = {.busy = ATOMIC_FLAG_INIT};
 
 void pk_progress_start(const pk_exec *exec, const char *what, size_t total)
 {
+    if (prog.held)
+        return;
     prog.on = exec->progress && exec->rank == 0;
     prog.what = what;
     prog.total = total;
@@ -52,7 +55,31 @@ void pk_progress_tick(size_t done_now)
 
 void pk_progress_end(void)
 {
+    if (prog.held)
+        return;
     if (prog.on && prog.shown)
         fputs("\r\033[K", stderr);
     prog.on = 0;
+}
+
+void pk_progress_hold(const pk_exec *exec, const char *what, size_t total)
+{
+    pk_progress_start(exec, what, total);
+    prog.held = 1;
+}
+
+void pk_progress_total(size_t total)
+{
+    prog.total = total;
+}
+
+size_t pk_progress_done(void)
+{
+    return atomic_load(&prog.done);
+}
+
+void pk_progress_release(void)
+{
+    prog.held = 0;
+    pk_progress_end();
 }

@@ -5,7 +5,7 @@
  *                     and the single-process backends (serial, OpenMP)
  *   backend_serial.c  pieces one after another (no OpenMP runtime in the timed path)
  *   backend_omp.c     pieces handed to threads by the user's schedule
- *   backend_mpi.c     rank shares (cyclic chunks for kernels with a cost model), each run
+ *   backend_mpi.c     rank shares (chunks in turn and on demand for kernels with a cost model), each run
  *                     locally, partials reduced to rank 0
  *   pieces.c          piece planning and the one fixed merge tree        (pieces.h, internal)
  *   clock.c           the wall clock and the progress line               (pieces.h, internal)
@@ -41,6 +41,8 @@ typedef struct pk_run_stats {
     double comm_seconds;     /* MPI communication (scatter / reduce), 0 without MPI */
     double *thread_seconds;  /* caller's buffer of exec->threads: compute time per thread */
     double *rank_seconds;    /* MPI, rank 0: caller's buffer of exec->nranks: compute time per rank */
+    int *rank_chunks;        /* NULL, or MPI, rank 0: caller's buffer of exec->nranks: chunks each
+                                rank computed, where the range is dealt in chunks (else untouched) */
 } pk_run_stats;
 
 typedef pk_status (*pk_backend_fn)(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,
@@ -70,7 +72,8 @@ void pk_split_by_cost(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t
                       int parts, uint64_t *cut);
 /* The share of [lo, hi) rank r of P computes in the MPI backend (cost-balanced; on block
  * boundaries for ordered kernels), so commands can place data where it will be used.  Not for
- * kernels with a cost model and no pack: the MPI backend deals those cyclic chunks. */
+ * kernels with a cost model and no pack: the MPI backend deals those chunks (in turn and on
+ * demand). */
 void pk_rank_share(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi, int r, int P,
                    uint64_t *a, uint64_t *b);
 

@@ -141,10 +141,16 @@ pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *
     return (pk_status)err;
 }
 
+pk_status pk_compute_pieces_polled(const pk_kernel *k, const void *ctx, pk_pieces *pc,
+                                   const pk_exec *local, double *thread_seconds, const pk_poll *poll)
+{
+    if (local->mode == PK_MODE_OMP)
+        return pk_omp_pieces(k, ctx, pc, local, thread_seconds, poll);
+    return pk_serial_pieces(k, ctx, pc, local, thread_seconds, poll);
+}
+
 pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *local,
                             double *thread_seconds)
 {
-    if (local->mode == PK_MODE_OMP)
-        return pk_omp_pieces(k, ctx, pc, local, thread_seconds);
-    return pk_serial_pieces(k, ctx, pc, local, thread_seconds);
+    return pk_compute_pieces_polled(k, ctx, pc, local, thread_seconds, NULL);
 }

@@ -13,7 +13,7 @@ typedef struct pk_pieces {
     unsigned char *parts;     /* n partials of psize bytes */
     size_t psize;
     uint64_t *bounds;         /* NULL, or explicit pieces: piece i is [bounds[2i], bounds[2i+1])
-                                 (the MPI backend's cyclic chunks); owned by the caller */
+                                 (the MPI backend's chunks); owned by the caller */
 } pk_pieces;
 
 /* Plan pieces for `workers` workers: ordered kernels get exactly grain-aligned blocks;
@@ -39,20 +39,37 @@ pk_status pk_merge_tree_serial(const pk_kernel *k, const void *ctx, unsigned cha
 pk_status pk_merge_tree_omp(const pk_kernel *k, const void *ctx, unsigned char *parts,
                             size_t psize, size_t n, int threads);
 
+/* Something the calling thread does between pieces (the MPI backend's rank 0 answers other
+ * ranks' requests for work): called on the thread that called pk_compute_pieces only (MPI is
+ * FUNNELED), after each of its pieces, and while it waits for the other threads to finish. */
+typedef struct {
+    void (*fn)(void *arg);
+    void *arg;
+} pk_poll;
+
 /* Compute every piece's partial (no merging) as `local` (pk_exec_local) says: OpenMP
  * threads, or one after another; per-thread busy time. */
 pk_status pk_compute_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *local,
                             double *thread_seconds);
+/* The same with poll->fn called between pieces (poll may be NULL). */
+pk_status pk_compute_pieces_polled(const pk_kernel *k, const void *ctx, pk_pieces *pc,
+                                   const pk_exec *local, double *thread_seconds, const pk_poll *poll);
 /* The two ways pk_compute_pieces uses (backend_omp.c, backend_serial.c). */
 pk_status pk_omp_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc, const pk_exec *exec,
-                        double *thread_seconds);
+                        double *thread_seconds, const pk_poll *poll);
 pk_status pk_serial_pieces(const pk_kernel *k, const void *ctx, pk_pieces *pc,
-                           const pk_exec *exec, double *thread_seconds);
+                           const pk_exec *exec, double *thread_seconds, const pk_poll *poll);
 
 /* Progress on stderr (a terminal, rank 0, after ~2 s): called as pieces complete. */
 void pk_progress_start(const pk_exec *exec, const char *what, size_t total);
 void pk_progress_tick(size_t done_now);
 void pk_progress_end(void);
+/* One line over several runs of pieces (the MPI backend's dynamic chunks): between hold and
+ * release, start and end change nothing and the ticks add up; the total may be revised. */
+void pk_progress_hold(const pk_exec *exec, const char *what, size_t total);
+void pk_progress_total(size_t total);
+size_t pk_progress_done(void);
+void pk_progress_release(void);
 
 #ifdef PK_HAVE_MPI
 pk_status pk_backend_mpi(const pk_kernel *k, const void *ctx, uint64_t lo, uint64_t hi,

@@ -6,13 +6,26 @@
  *   BAD_MERGE     merge() returns an error            BAD_ORDERED_PACK  ORDERED with pack/unpack
  *   (none)        a correct kernel: the sum of 0..N-1
  *   WITH_COST     (with any of the above) a cost() that grows with the index, so that under MPI
- *                 the range is dealt in cyclic chunks (backend_mpi.c); the partial then also
+ *                 the range is dealt in chunks (backend_mpi.c); the partial then also
  *                 records the indices it covers, and a merge of partials that are not
- *                 adjacent, in order, spoils the sum (the answer fails verification) */
+ *                 adjacent, in order, spoils the sum (the answer fails verification)
+ *   SLOW_RANK     (a correct kernel) run() naps 2 ms per call on the rank PARKIT_SLOW_RANK names:
+ *                 a slow node, for the on-demand half of the chunks to go around */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <parkit.h>
+
+#ifdef SLOW_RANK
+/* this process is the rank PARKIT_SLOW_RANK names */
+static int slow_rank(void)
+{
+    const char *r = getenv("PARKIT_SLOW_RANK");
+    const char *mine = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    return r && mine && !strcmp(r, mine);
+}
+#endif
 
 static parkit_status run(const void *ctx, uint64_t lo, uint64_t hi, void *partial)
 {
@@ -32,6 +45,10 @@ static parkit_status run(const void *ctx, uint64_t lo, uint64_t hi, void *partia
         volatile int *volatile nowhere = NULL;
         *nowhere = 1;
     }
+#endif
+#ifdef SLOW_RANK
+    if (slow_rank())
+        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
 #endif
     uint64_t s = 0;
     for (uint64_t i = lo; i < hi; i++)

@@ -132,7 +132,8 @@ if [ "$have_mpi" = 1 ]; then
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS.so"
     # a merge that fails between ranks (MPI_Reduce's operation) fails the run: never verified
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/BAD_MERGE.so" --threads 1
-    # the same with a cost model: the ranks get cyclic chunks, merged in order at rank 0
+    # the same with a cost model: the ranks get chunks (half in turn, half on demand), merged
+    # in order at rank 0
     for v in BAD_STATUS BAD_MERGE BAD_CRASH; do
         cc -O1 -fPIC -shared -I "$SRC/include" -D"$v" -DWITH_COST -o "$TMP/$v-cost.so" "$SRC/tests/lib/bad_kernels.c" ||
             bad "cannot build $v with a cost"
@@ -142,15 +143,29 @@ if [ "$have_mpi" = 1 ]; then
     for np in 2 3 4; do
         run timeout 60 "${MPI[@]}" "$NP" "$np" "$PARKIT" run "$TMP/good-cost.so" 12345 --threads 2 --format csv
         [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 76193340 ] && [ "$(col "$OUT" verified)" = true ] && ok ||
-            bad "cyclic chunks under mpirun -np $np: rc=$RC $OUT $(head -c 300 <<<"$ERR")"
+            bad "chunks under mpirun -np $np: rc=$RC $OUT $(head -c 300 <<<"$ERR")"
     done
     run timeout 60 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/good-cost.so" 2 --format csv   # fewer indices than ranks
-    [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 1 ] && ok || bad "cyclic chunks, N=2 on 3 ranks: rc=$RC $OUT $ERR"
+    [ "$RC" = 0 ] && [ "$(col "$OUT" result)" = 1 ] && ok || bad "chunks, N=2 on 3 ranks: rc=$RC $OUT $ERR"
+    # the second half of the chunks goes on demand: a rank that naps 2 ms per piece takes
+    # fewer of them (dealt in turn alone, both ranks take 64 of the 128 chunks); the answer
+    # stays verified
+    if cc -O1 -fPIC -shared -I "$SRC/include" -DSLOW_RANK -DWITH_COST -o "$TMP/slow-cost.so" \
+            "$SRC/tests/lib/bad_kernels.c"; then
+        run timeout 60 env PARKIT_SLOW_RANK=1 "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/slow-cost.so" 128000 \
+            --threads 1 --repeat 1 --warmup 0 --format json
+        read -r c0 c1 <<<"$(jq -r '.details.rank_chunks // ""' <<<"$OUT" 2>/dev/null)"
+        [ "$RC" = 0 ] && [ "$(jq -r .verified <<<"$OUT")" = true ] && [ "$((c0 + c1))" = 128 ] &&
+            [ "$c1" -lt 64 ] && [ "$c0" -gt 64 ] && ok ||
+            bad "chunks on demand, rank 1 slow: rc=$RC chunks '$c0' '$c1' $(head -c 300 <<<"$OUT$ERR")"
+    else
+        bad "cannot build the slow-rank fixture"
+    fi
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_STATUS-cost.so"
     expect 1 '^parkit: sumi: result out of range$' "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/BAD_MERGE-cost.so" --threads 1
     run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH-cost.so"
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
-        ok || bad "cyclic chunks, a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
+        ok || bad "chunks, a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
     run timeout 60 env PARKIT_CRASH_RANK=1 "${MPI[@]}" "$NP" 3 "$PARKIT" run "$TMP/BAD_CRASH.so"
     [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q 'parkit: run: the loaded kernel sumi crashed on rank 1: SIGSEGV' <<<"$ERR" &&
         ok || bad "a kernel crashing on rank 1 of 3: rc=$RC (124: hung), $(head -c 400 <<<"$ERR")"
