@@ -4,7 +4,7 @@
 #   jobs/bench-pi.sh [--quick]
 # Writes results/pi/bench-pi.csv (every run) and results/pi/bench-pi.md (the table).
 #   pi(1e12 .. 1e17) at 1 and 2 threads      vs primecount X -t1 / -t2   target: <= 1.5x its time
-#   pi(x >= 1e15): mpirun -np 2 --threads 1  vs one process --threads 2  target: within 10%
+#   pi(1e15, 1e16, 1e17): mpirun -np 2 --threads 1 vs one process --threads 2  target: within 10%
 #   correctness under MPI: mpirun -np 1, 2, 4 (unbound, oversubscribed on small machines) at
 #   CHECK_X (default the first of MPI_XS) must print primecount's answer, verified
 # parkit's time is the kernel's plus its setup (tables up to y); primecount's is its own --time.
@@ -16,7 +16,7 @@ bash "$ROOT/jobs/setup.sh" "$ROOT/build" >&2
 P=${PARKIT:-$ROOT/build/parkit}
 REPS=${REPS:-3}
 XS=${XS:-1e12 1e13 1e14 1e15 1e16 1e17}
-MPI_XS=${MPI_XS-1e15 1e16}
+MPI_XS=${MPI_XS-1e15 1e16 1e17}
 if [ "${1:-}" = --quick ]; then
     REPS=${REPS_QUICK:-2} XS="1e12 1e13 1e14" MPI_XS=1e14
 fi
@@ -37,19 +37,21 @@ OUTDIR=$ROOT/results/pi
 STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1; XS=" " leaves the single-process rows out)
 CSV=$OUTDIR/$STEM.csv MD=$OUTDIR/$STEM.md
 mkdir -p "$OUTDIR"
-echo "x,layout,tool,run,seconds,result,imbalance" >"$CSV"
+echo "x,layout,tool,run,seconds,result,imbalance,rank_chunks" >"$CSV"
 
-row() { echo "$1,$2,$3,$4,$5,$6,${7:-}" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)${7:+ imbalance $7}" >&2; }
+row() { echo "$1,$2,$3,$4,$5,$6,${7:-},${8:-}" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)${7:+ imbalance $7}${8:+ chunks $8}" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med() { awk -F, -v x="$1" -v l="$2" -v t="$3" '$1 == x && $2 == l && $3 == t { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v x="$1" "BEGIN { exit !($2) }" && echo PASS || echo MISS; }
-# parkit's seconds (kernel + setup) and answer; fails the script on a run not verified
+# parkit's seconds (kernel + setup), answer, imbalance and chunks per rank ("66/62": MPI);
+# fails the script on a run not verified
 parkit_run() {
     local j
     j=$("$@" --format json)
     [ "$(jq -r .verified <<<"$j")" = true ] || { echo "$0: not verified: $*" >&2; exit 1; }
-    echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j") $(jq -r '.imbalance // ""' <<<"$j")"
+    echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j") $(jq -r '.imbalance // ""' <<<"$j")" \
+         "$(jq -r '.details.rank_chunks // "" | gsub(" "; "/")' <<<"$j")"
 }
 mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
 mpi_chk() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${chk_opts[@]}" "$PK_NP" "$@"; }
@@ -75,8 +77,8 @@ if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
             read -r s res imb <<<"$o"
             row "$x" "1x2" parkit-omp "$r" "$s" "$res" "$imb"
             o=$(parkit_run mpi 2 "$P" primes "$x" --algo lmo --mode mpi --warmup 0)
-            read -r s res imb <<<"$o"
-            row "$x" "2x1" parkit-mpi "$r" "$s" "$res" "$imb"
+            read -r s res imb chunks <<<"$o"
+            row "$x" "2x1" parkit-mpi "$r" "$s" "$res" "$imb" "$chunks"
         done
     done
     CHECK_X=${CHECK_X:-${MPI_XS%% *}}
@@ -99,8 +101,8 @@ echo "Measured on $(hostname) ($(nproc) CPUs), $(date -u +%Y-%m-%d), \`jobs/benc
      "(git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), $(primecount --version | head -1)."
 echo "Medians of $REPS alternating runs; parkit's time includes its setup. Every run in \`$STEM.csv\`."
 echo
-echo "| x | threads | parkit (s) | primecount (s) | ratio | target <= 1.5 |"
-echo "|---|---|---|---|---|---|"
+[ -n "${XS// /}" ] && echo "| x | threads | parkit (s) | primecount (s) | ratio | target <= 1.5 |" &&
+    echo "|---|---|---|---|---|---|"
 for x in $XS; do
     for t in 1 2; do
         a=$(med "$x" "1x$t" parkit) b=$(med "$x" "1x$t" primecount) q=$(ratio "$a" "$b")
@@ -109,12 +111,13 @@ for x in $XS; do
 done
 if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
     echo
-    echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 | rank imbalance (max/mean) |"
-    echo "|---|---|---|---|---|---|"
+    echo "| x | 2 ranks x 1 thread (s) | 1 rank x 2 threads (s) | ratio | target <= 1.10 | rank imbalance (max/mean) | chunks per rank |"
+    echo "|---|---|---|---|---|---|---|"
     for x in $MPI_XS; do
         a=$(med "$x" 2x1 parkit-mpi) b=$(med "$x" 1x2 parkit-omp) q=$(ratio "$a" "$b")
         imb=$(awk -F, -v x="$x" '$1 == x && $3 == "parkit-mpi" { print $7 }' "$CSV" | median | xargs printf '%.3f')
-        echo "| $x | $a | $b | $q | $(verdict "$q" 'x <= 1.10') | $imb |"
+        chunks=$(awk -F, -v x="$x" '$1 == x && $3 == "parkit-mpi" { printf "%s%s", sep, $8; sep = ", " }' "$CSV")
+        echo "| $x | $a | $b | $q | $(verdict "$q" 'x <= 1.10') | $imb | $chunks |"
     done
     echo
     echo "Correctness across ranks: pi($CHECK_X) under \`mpirun -np 1, 2, 4\` (unbound) gave" \

@@ -157,22 +157,28 @@ static pk_status reduce_tree(const pk_kernel *k, const void *ctx, void *partial,
  * grain: the far sieve's pieces each pay to place every sieving prime).
  *  - The first half of the chunks is dealt in turn (chunk j to rank j mod P): the model's
  *    error averages out over each rank's share, and no rank waits for work at the start.
- *  - The second half is dealt on demand by rank 0, as many chunks at a time as the asking rank
- *    has threads, so a rank that runs slower (a shared core, a slower node) takes fewer.  A
- *    static split alone left 1.06-1.08 rank imbalance at pi(1e15 .. 1e16) on the 2-core VM,
- *    whose cores change speed from run to run; the model itself splits evenly (0.498 / 0.502).
- * Every other rank keeps PK_MPI_ASK_AHEAD requests open (it asks for more chunks before it
- * starts on the ones it has, so the answer is waiting when it needs it); rank 0 answers
- * between its own pieces (pk_poll: MPI is FUNNELED, so only its calling thread does) and, once
- * every chunk is dealt, answers each open request with "none".  Each rank keeps its chunks' partials in chunk
- * order; rank 0 then merges all of them in chunk order, taking each from the rank that
- * computed it (MPI keeps the order of messages from one rank on one tag): the same merges,
- * in the same order, whoever computed what. */
+ *  - The second half is dealt on demand by rank 0 (deal_take, deal_settle), so a rank that
+ *    runs slower (a shared core, a slower node) takes fewer.  A static split alone left
+ *    1.06-1.08 rank imbalance at pi(1e15 .. 1e16) on the 2-core VM, whose cores change speed
+ *    from run to run; the model itself splits evenly (0.498 / 0.502 of the measured time).
+ * Every other rank keeps PK_MPI_ASK_AHEAD requests open: it asks again each time it starts
+ * on a batch, so while it works on one, the next is on its way.  Rank 0 answers between its
+ * own pieces (pk_poll: MPI is FUNNELED, so only its calling thread does), holds an answer back
+ * while the rank still has a batch in reserve, and once every chunk is dealt answers each
+ * open request with "none".  Each rank keeps its chunks' partials in chunk order; rank 0 then
+ * merges all of them in chunk order, taking each from the rank that computed it (MPI keeps
+ * the order of messages from one rank on one tag): the same merges in the same order,
+ * whoever computed what. */
 #define PK_MPI_CHUNKS 64
 #define PK_MPI_CHUNK_BYTES ((uint64_t)64 << 20)   /* chunk partials' total at most (or P) */
 /* requests a rank keeps open: with one, a rank that finished its chunks before rank 0 came
- * to answer waited (8% of pi(1e15)'s time at 2 ranks: rank 0 answers between pieces) */
+ * to answer waited (8% of pi(1e15)'s time at 2 ranks: rank 0 answers between pieces); rank 0
+ * holds an answer back while the rank has a batch in reserve (deal_settle) */
 #define PK_MPI_ASK_AHEAD 2
+/* a guided batch is what is left / (PK_MPI_GUIDE * P): with 2, a rank held 16 chunks in
+ * reserve when rank 0 ran dry (pi(1e15), 2 ranks: one ended 0.13 s = 13% after the other,
+ * 1 run in 6); with 4 the gap stayed under 12 ms in 6 runs */
+#define PK_MPI_GUIDE 4
 #define TAG_PART 3
 #define TAG_ASK 4
 #define TAG_GIVE 5
@@ -183,8 +189,10 @@ typedef struct {
     const pk_exec *local;
     const uint64_t *cut;         /* chunk j is [cut[j], cut[j + 1]) */
     int m, P, rank;
-    int next, stopped;           /* rank 0: first chunk not dealt; ranks answered "none" */
+    int next, stopped;           /* rank 0: first chunk not dealt; "none" answers sent */
     int *owner;                  /* rank 0: which rank computes each chunk */
+    int *asked, *given, *open;   /* rank 0, per rank: requests received, batches given,
+                                    requests not answered yet */
     unsigned char *store;        /* this rank's chunk partials, in chunk order */
     size_t nstore, cap;
     pk_status err;
@@ -193,28 +201,55 @@ typedef struct {
     size_t expect;               /* rank 0: pieces it expects to run (the progress total) */
 } deal;
 
-/* Rank 0: the next `want` chunks (fewer at the end) to rank `who`; their count. */
-static int deal_take(deal *d, int want, int who)
+/* Rank 0: the next chunks to rank `who`, their count: `want` (the rank's threads), or with
+ * `guided` a share of what is left as guided self-scheduling does (remaining / 4P: large
+ * batches while much is left, single chunks at the end), and at least `want`.  A rank is
+ * guided once it has shown its pace: its first batch is given while it is still on its share
+ * dealt in turn, and a large one then would bind work to a rank that may be slow. */
+static int deal_take(deal *d, int want, int who, int guided)
 {
-    int n = d->m - d->next < want ? d->m - d->next : want;
+    int left = d->m - d->next, n = guided ? left / (PK_MPI_GUIDE * d->P) : want;
+    if (n < want)
+        n = want;
+    if (n > left)
+        n = left;
     for (int i = 0; i < n; i++)
         d->owner[d->next + i] = who;
     d->next += n;
     return n;
 }
 
-/* Rank 0: receive one request (from `src`, or any rank) and answer it. */
+/* Rank 0: answer rank r's open requests while it has no batch in reserve (given, not started)
+ * or nothing is left to deal.  A rank asks each time it starts a batch, so it has started
+ * asked - PK_MPI_ASK_AHEAD of them: one batch in reserve covers rank 0's delay in answering
+ * (it answers between its pieces), and no more, so the last chunks go to whoever is free. */
+static void deal_settle(deal *d, int r, int want)
+{
+    while (d->open[r] > 0) {
+        int started = d->asked[r] > PK_MPI_ASK_AHEAD ? d->asked[r] - PK_MPI_ASK_AHEAD : 0;
+        if (d->next < d->m && d->given[r] > started)
+            return;   /* it has a batch to go on with: the answer can wait */
+        int give[2] = {d->next, deal_take(d, want < 1 ? 1 : want, r, started > 0)};
+        if (give[1] == 0)
+            d->stopped++;
+        else
+            d->given[r]++;
+        d->open[r]--;
+        if (MPI_Send(give, 2, MPI_INT, r, TAG_GIVE, MPI_COMM_WORLD) != MPI_SUCCESS)
+            pk_mpi_abort(1, "sending work to rank %d failed", r);
+    }
+}
+
+/* Rank 0: receive one request (from `src`, or any rank) and answer what can be answered. */
 static void deal_answer(deal *d, int src)
 {
     int want = 0;
     MPI_Status s;
     if (MPI_Recv(&want, 1, MPI_INT, src, TAG_ASK, MPI_COMM_WORLD, &s) != MPI_SUCCESS)
         pk_mpi_abort(1, "receiving a request for work failed");
-    int give[2] = {d->next, deal_take(d, want < 1 ? 1 : want, s.MPI_SOURCE)};
-    if (give[1] == 0)
-        d->stopped++;
-    if (MPI_Send(give, 2, MPI_INT, s.MPI_SOURCE, TAG_GIVE, MPI_COMM_WORLD) != MPI_SUCCESS)
-        pk_mpi_abort(1, "sending work to rank %d failed", s.MPI_SOURCE);
+    d->asked[s.MPI_SOURCE]++;
+    d->open[s.MPI_SOURCE]++;
+    deal_settle(d, s.MPI_SOURCE, want);
 }
 
 /* Rank 0, between its pieces: answer every request that has arrived. */
@@ -336,11 +371,16 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
     deal d = {.k = k, .ctx = ctx, .local = local, .m = m, .P = P, .rank = rank, .next = S,
               .err = PK_OK, .thread_seconds = st ? st->thread_seconds : NULL};
     uint64_t *cut = malloc(((size_t)m + 1) * sizeof *cut);
-    int *idx = malloc(((size_t)(mine > local->threads ? mine : local->threads) + 1) * sizeof *idx);
+    int *idx = malloc(((size_t)m + 1) * sizeof *idx);   /* the chunks of one pass */
     d.tsec = calloc((size_t)local->threads, sizeof *d.tsec);
     d.owner = rank == 0 ? malloc((size_t)m * sizeof *d.owner) : NULL;
+    d.asked = rank == 0 ? calloc(3 * (size_t)P, sizeof *d.asked) : NULL;
+    if (d.asked) {
+        d.given = d.asked + P;
+        d.open = d.asked + 2 * P;
+    }
     unsigned char *tmp = rank == 0 ? malloc(ps ? ps : 1) : NULL;
-    int ok = cut && idx && d.tsec && ps <= INT_MAX && (rank != 0 || (d.owner && tmp));
+    int ok = cut && idx && d.tsec && ps <= INT_MAX && (rank != 0 || (d.owner && d.asked && tmp));
     if (ok) {
         d.cut = cut;
         pk_split_by_cost(k, ctx, lo, hi, m, cut);
@@ -354,7 +394,7 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
     int all = 0;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);   /* every rank runs, or none */
     if (!all) {
-        free(cut), free(idx), free(d.tsec), free(d.owner), free(tmp), free(d.store);
+        free(cut), free(idx), free(d.tsec), free(d.owner), free(d.asked), free(tmp), free(d.store);
         return ok ? PK_EIO : PK_ENOMEM;
     }
     if (d.thread_seconds)
@@ -369,14 +409,16 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
         pk_poll poll = {deal_serve, &d};
         if (mine)
             deal_compute(&d, idx, mine, &poll);
-        for (int n; (n = deal_take(&d, want, 0)) > 0;) {
+        for (int n; (n = deal_take(&d, want, 0, 1)) > 0;) {
             for (int i = 0; i < n; i++)
                 idx[i] = d.next - n + i;
             deal_compute(&d, idx, n, &poll);
         }
         *compute_out = MPI_Wtime() - t0;
         pk_progress_release();
-        while (d.stopped < PK_MPI_ASK_AHEAD * (P - 1))   /* the open requests: "none" */
+        for (int r = 1; r < P; r++)   /* all dealt: the open requests get "none" */
+            deal_settle(&d, r, want);
+        while (d.stopped < PK_MPI_ASK_AHEAD * (P - 1))
             deal_answer(&d, MPI_ANY_SOURCE);
         if (st && st->rank_chunks) {
             memset(st->rank_chunks, 0, (size_t)P * sizeof *st->rank_chunks);
@@ -438,7 +480,7 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
     if (k->release)
         for (size_t c = 0; c < d.nstore; c++)
             k->release(ctx, d.store + c * ps);
-    free(cut), free(idx), free(d.tsec), free(d.owner), free(tmp), free(d.store);
+    free(cut), free(idx), free(d.tsec), free(d.owner), free(d.asked), free(tmp), free(d.store);
     return err;
 }
 

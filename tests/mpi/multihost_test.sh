@@ -93,6 +93,7 @@ cases=(
     "sum 1000003 --dtype f64 --distribute local"
     "primes 10000019 --sum"
     "primes 20011 --algo naive"
+    "primes 100000000000 --algo lmo"
     "isprime 2 561 3825123056546413051 18446744073709551557"
     "primorial 200003"
 )
