@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include "bignum.h"
 #include "cli.h"
@@ -588,7 +589,22 @@ static void *flint_realloc(void *old, size_t n)
     return got_or_abort(realloc(old, n), n, "FLINT");
 }
 
+static int cli_main(const pk_command *const *table, int argc, char **argv);
+
+/* An error met before MPI starts (a usage error found in the same arguments on every rank) is
+ * printed by rank 0 alone, and the other ranks exit at once with its code.  Open MPI's mpirun
+ * then ends the whole job, and was seen to take rank 0 down before it had printed its line
+ * (mpi.failures, `mpirun -n 3 parkit`: exit 2 and nothing on stderr, once, under load).  So
+ * the other ranks give rank 0 half a second first. */
 int pk_cli_main(const pk_command *const *table, int argc, char **argv)
+{
+    int rc = cli_main(table, argc, argv);
+    if (rc != PK_EXIT_OK && !pk_mpi_was_active() && pk_launch_rank() > 0)
+        nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 500000000}, NULL);
+    return rc;
+}
+
+static int cli_main(const pk_command *const *table, int argc, char **argv)
 {
     commands = table;
     /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported and rolled back,

@@ -380,7 +380,9 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
         d.open = d.asked + 2 * P;
     }
     unsigned char *tmp = rank == 0 ? malloc(ps ? ps : 1) : NULL;
-    int ok = cut && idx && d.tsec && ps <= INT_MAX && (rank != 0 || (d.owner && d.asked && tmp));
+    d.cap = (size_t)mine + 1;   /* room for the chunks dealt in turn (more as they come) */
+    d.store = malloc(d.cap * (ps ? ps : 1));
+    int ok = cut && idx && d.tsec && d.store && ps <= INT_MAX && (rank != 0 || (d.owner && d.asked && tmp));
     if (ok) {
         d.cut = cut;
         pk_split_by_cost(k, ctx, lo, hi, m, cut);
@@ -389,7 +391,6 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
         if (rank == 0)
             for (int j = 0; j < S; j++)
                 d.owner[j] = j % P;
-        deal_reserve(&d, (size_t)mine + 1);
     }
     int all = 0;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);   /* every rank runs, or none */

@@ -28,6 +28,7 @@ static int active, rank, size = 1;
 int pk_mpi_built(void) { return 1; }
 
 static int owned;   /* parkit called MPI_Init (and so finalises) */
+static int ever;    /* MPI was active in this process at some time */
 
 int pk_mpi_init(int *argc, char ***argv)
 {
@@ -38,13 +39,14 @@ int pk_mpi_init(int *argc, char ***argv)
             return -1;
         owned = 1;
     }
-    active = 1;
+    active = ever = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     return 0;
 }
 
 int pk_mpi_active(void) { return active; }
+int pk_mpi_was_active(void) { return ever; }
 
 void pk_mpi_finalize(void)
 {
@@ -190,6 +192,7 @@ int pk_mpi_gather_lines(const char *mine, size_t len, char **all)
 }
 int pk_mpi_init(int *argc, char ***argv) { (void)argc; (void)argv; return -1; }
 int pk_mpi_active(void) { return 0; }
+int pk_mpi_was_active(void) { return 0; }
 void pk_mpi_finalize(void) {}
 int pk_mpi_rank(void) { return pk_launch_rank() > 0 ? pk_launch_rank() : 0; }
 int pk_mpi_size(void) { return 1; }

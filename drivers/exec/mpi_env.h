@@ -7,6 +7,7 @@
 int pk_mpi_launched(void);                /* started by mpirun / srun (environment says so) */
 int pk_mpi_init(int *argc, char ***argv);  /* 0 ok; MPI_Init_thread(FUNNELED) */
 int pk_mpi_active(void);
+int pk_mpi_was_active(void);               /* MPI was initialised at some time (maybe finalised since) */
 void pk_mpi_finalize(void);
 int pk_mpi_rank(void);                     /* before MPI_Init: the launcher's rank (environment) */
 int pk_mpi_size(void);
