@@ -63,7 +63,7 @@ for x in $XS; do
             out=$(primecount "$x" -t"$t" --time)
             row "$x" "1x$t" primecount "$r" "$(sed -n 's/^Seconds: *//p' <<<"$out")" "$(head -1 <<<"$out")"
             o=$(parkit_run "$P" primes "$x" --algo lmo --threads "$t" --warmup 0)
-            read -r s res <<<"$o"
+            read -r s res _ <<<"$o"
             row "$x" "1x$t" parkit "$r" "$s" "$res"
         done
     done
@@ -74,7 +74,7 @@ if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
         echo "== pi($x): mpirun -np 2 --threads 1 vs one process --threads 2" >&2
         for r in $(seq 1 "$REPS"); do
             o=$(parkit_run "$P" primes "$x" --algo lmo --threads 2 --warmup 0)
-            read -r s res imb <<<"$o"
+            read -r s res imb _ <<<"$o"
             row "$x" "1x2" parkit-omp "$r" "$s" "$res" "$imb"
             o=$(parkit_run mpi 2 "$P" primes "$x" --algo lmo --mode mpi --warmup 0)
             read -r s res imb chunks <<<"$o"
@@ -86,7 +86,7 @@ if [ "$have_mpi" = 1 ] && [ -n "$MPI_XS" ]; then
     for np in 1 2 4; do
         echo "== pi($CHECK_X) under mpirun -np $np: the answer must be primecount's" >&2
         o=$(parkit_run mpi_chk "$np" "$P" primes "$CHECK_X" --algo lmo --mode mpi --repeat 1 --warmup 0)
-        read -r s res imb <<<"$o"
+        read -r s res imb _ <<<"$o"
         [ "$res" = "$want" ] || { echo "$0: mpirun -np $np: pi($CHECK_X) = $res, primecount says $want" >&2; exit 1; }
         row "$CHECK_X" "${np}x1" parkit-mpi-check 1 "$s" "$res" "$imb"
     done
