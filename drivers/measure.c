@@ -137,9 +137,10 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                     if (dealt) {   /* dealt in chunks: how many each rank took ("40 24") */
                         char buf[256];
                         size_t o = 0;
-                        for (int q = 0; q < P && o + 12 < sizeof buf; q++)
+                        int q = 0;
+                        for (; q < P && o + 16 < sizeof buf; q++)
                             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%d", q ? " " : "", ch[q]);
-                        if (o + 12 >= sizeof buf && P > 1)
+                        if (q < P)   /* the first ranks only (per_rank_seconds has them all) */
                             snprintf(buf + o, sizeof buf - o, " ...");
                         pk_record_extra_str(r, "rank_chunks", buf);
                     }
