@@ -210,6 +210,7 @@ typedef struct {
     const primes_opts *o;
     uint64_t n;
     int lmo;   /* this run counts by LMO */
+    unsigned workers;   /* ranks x threads: LMO cuts at least 8 blocks for each */
     pk_primes_ctx ctx;
     pk_lmo_ctx lctx;
     int have_ctx, have_lctx, print_failed;
@@ -219,7 +220,8 @@ static pk_status primes_setup(void *vs, pk_kernel_job *job, const char **why)
 {
     primes_state *st = vs;
     if (st->lmo) {
-        pk_status s = pk_lmo_setup(&st->lctx, st->n, NULL);
+        pk_lmo_tuning t = {.workers = st->workers};
+        pk_status s = pk_lmo_setup(&st->lctx, st->n, &t);
         st->have_lctx = s == PK_OK;
         if (s == PK_ENOMEM)
             *why = "out of memory for the tables up to y = alpha x^(1/3)";
@@ -310,6 +312,7 @@ static int primes_run(const pk_cli *cli, void *vo, int argc, char **argv)
         return pk_usage_error("primes --algo lmo: counts pi(N) only; --from, --sum and --print need "
                               "--algo sieve, trial or naive");
     st.lmo = o->lmo == 1 || (o->lmo == -1 && plain_pi && st.n >= LMO_AUTO_MIN);
+    st.workers = (unsigned)cli->exec.threads * (unsigned)cli->exec.nranks;
     return pk_run_kernel_command(cli, &primes_phases, &st);
 }
 

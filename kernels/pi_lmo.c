@@ -1004,7 +1004,11 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
 
     c->kernel.partial_size = partial_bytes(c->B);
     uint64_t nseg = c->z / ((uint64_t)2 << c->seg_log2) + 1;
+    /* 128 blocks by default; 8 per worker where more share them (a rank gets half its share
+     * in one pass: 4 pieces per thread) */
     uint64_t nb = t && t->blocks ? t->blocks : 128;
+    if (!(t && t->blocks) && t && (uint64_t)t->workers * 8 > nb)
+        nb = (uint64_t)t->workers * 8;
     uint64_t memcap = ((uint64_t)256 << 20) / c->kernel.partial_size;
     if (!(t && t->blocks) && nb > memcap)
         nb = memcap < 8 ? 8 : memcap;

@@ -20,6 +20,8 @@ typedef struct {
     double alpha;        /* y = alpha * cbrt(x), clamped to [cbrt x, sqrt x]; 0: by x */
     unsigned seg_log2;   /* log2 of the sieve segment in bits (odd numbers); 0: default */
     unsigned blocks;     /* blocks (pieces) of the interval; 0: by x and memory */
+    unsigned workers;    /* with blocks 0: the ranks x threads that will share the blocks (at
+                            least 8 each, within the caps of x and memory); 0: 1 */
 } pk_lmo_tuning;
 
 typedef struct {

@@ -128,6 +128,13 @@ group_mpi() {
             done
         done
     done
+    # many workers (4 ranks x 5 threads): 8 blocks each, 160 > the default 128, dealt to
+    # every rank; the answer is the published one
+    out=$(mpi "$NP" 4 "$PARKIT" primes 1e14 --threads 5 --repeat 1 --warmup 0 --format json 2>"$TMP/err")
+    rc=$?
+    [ "$rc" = 0 ] && jq -e '.result == "3204941750802" and .verified and .details.lmo_blocks == 160 and
+        ([.details.rank_chunks | splits(" ") | tonumber] | length == 4 and min > 0 and add == 160)' <<<"$out" >/dev/null &&
+        ok || bad "mpirun -np 4 primes 1e14 --threads 5: rc=$rc $(head -c 400 <<<"$out") $(head -c 300 "$TMP/err")"
     # a wrong answer fails under MPI too
     out=$(mpi "$NP" 2 env PARKIT_TEST_PI_OFFSET=1 "$PARKIT" primes 1e12 --format csv 2>"$TMP/err")
     rc=$?

@@ -26,7 +26,7 @@ static uint64_t lucy(uint64_t x)
 
 static uint64_t lmo(uint64_t x, double alpha, unsigned seg, unsigned blocks)
 {
-    pk_lmo_tuning t = {alpha, seg, blocks};
+    pk_lmo_tuning t = {.alpha = alpha, .seg_log2 = seg, .blocks = blocks};
     uint64_t pi = 0;
     assert_int_equal(pk_lmo_pi(x, &t, &pi), PK_OK);
     return pi;
@@ -162,7 +162,7 @@ static void test_contract(void **state)
     const uint64_t x = 31415926535ull;
     const uint64_t want = lucy(x);
     pk_lmo_ctx c;
-    pk_lmo_tuning t = {0, 12, 40};
+    pk_lmo_tuning t = {.seg_log2 = 12, .blocks = 40};
     assert_int_equal(pk_lmo_setup(&c, x, &t), PK_OK);
     const pk_kernel *k = &c.kernel;
     assert_int_equal(c.nblocks, 40);
@@ -200,6 +200,28 @@ static void test_contract(void **state)
     free(parts);
     free(acc);
     pk_lmo_free(&c);
+}
+
+/* the workers hint: 8 blocks per worker once that passes the default 128, at most one
+ * segment per block (pi(1e14) has 187 segments); the answer stays the published one */
+static void test_workers(void **state)
+{
+    (void)state;
+    const uint64_t x = 100000000000000ull, want = 3204941750802ull;   /* 1e14 (primecount) */
+    static const unsigned workers[] = {0, 2, 16, 17, 20, 1000000};
+    for (size_t i = 0; i < sizeof workers / sizeof workers[0]; i++) {
+        pk_lmo_ctx c;
+        pk_lmo_tuning tu = {.workers = workers[i]};
+        assert_int_equal(pk_lmo_setup(&c, x, &tu), PK_OK);
+        uint64_t nseg = c.z / ((uint64_t)2 << c.seg_log2) + 1, w8 = (uint64_t)workers[i] * 8;
+        uint64_t expect = w8 > 128 ? (w8 < nseg ? w8 : nseg) : 128;
+        assert_int_equal(nseg, 187);
+        assert_int_equal(c.nblocks, expect);
+        pk_lmo_free(&c);
+        uint64_t pi = 0;
+        assert_int_equal(pk_lmo_pi(x, &tu, &pi), PK_OK);
+        assert_int_equal(pi, want);
+    }
 }
 
 /* published values, each computed by primecount 7.6 (an independent program) */
@@ -257,7 +279,7 @@ static void test_domain(void **state)
 {
     (void)state;
     pk_lmo_ctx c;
-    pk_lmo_tuning t = {0, 8, 0};
+    pk_lmo_tuning t = {.seg_log2 = 8};
     assert_int_equal(pk_lmo_setup(&c, 1000000, &t), PK_EINVAL);
     t.seg_log2 = 27;
     assert_int_equal(pk_lmo_setup(&c, 1000000, &t), PK_EINVAL);
@@ -281,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_wheel_leaf_kinds),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_known),
+        cmocka_unit_test(test_workers),
         cmocka_unit_test(test_domain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
