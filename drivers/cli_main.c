@@ -524,7 +524,9 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
     cli.exec.nranks = pk_mpi_size();
     if (cli.progress < 0)
         cli.progress = isatty(STDERR_FILENO);
-    cli.exec.progress = cli.progress;
+    /* the progress line is rank 0's: the other ranks' local runs (pk_exec_local says rank 0
+     * of 1) would print theirs on the same terminal through mpirun */
+    cli.exec.progress = cli.progress && cli.exec.rank == 0;
 
     if (pk_mpi_active() && pk_mpi_size() > 1) {
         /* every rank parsed: agree (a rank that failed is in main's agreement), then check the

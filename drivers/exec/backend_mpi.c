@@ -403,9 +403,13 @@ static pk_status run_dealt(const pk_kernel *k, const void *ctx, uint64_t lo, uin
     const int want = local->threads;
     if (rank == 0) {
         /* progress: its own pieces, about a P-th of all (revised as chunks are taken) */
-        pk_pieces one;
-        pk_pieces_plan(&one, k, ctx, cut[0], cut[1], local->threads);
-        d.expect = one.n * (size_t)((m + P - 1) / P);
+        size_t pieces = 0;
+        for (int j = 0; j < m; j++) {
+            pk_pieces one;
+            pk_pieces_plan(&one, k, ctx, cut[j], cut[j + 1], local->threads);
+            pieces += one.n;
+        }
+        d.expect = (pieces + (size_t)P - 1) / (size_t)P;
         pk_progress_hold(exec, k->name, d.expect);
         pk_poll poll = {deal_serve, &d};
         if (mine)

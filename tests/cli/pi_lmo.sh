@@ -135,6 +135,15 @@ group_mpi() {
     [ "$rc" = 0 ] && jq -e '.result == "3204941750802" and .verified and .details.lmo_blocks == 160 and
         ([.details.rank_chunks | splits(" ") | tonumber] | length == 4 and min > 0 and add == 160)' <<<"$out" >/dev/null &&
         ok || bad "mpirun -np 4 primes 1e14 --threads 5: rc=$rc $(head -c 400 <<<"$out") $(head -c 300 "$TMP/err")"
+    # on a terminal the progress line is rank 0's alone (another rank's would interleave); pi(2^54):
+    # each rank's first pass takes over the 2 s after which a line shows, the answer is in the table
+    if [ "$PK_MPI_FLAVOUR" = openmpi ] && command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+        script -qec "$(printf '%q ' "${MPI[@]}" --tag-output "$NP" 2 "$PARKIT" primes 2**54 --threads 1 \
+            --repeat 1 --warmup 0 --progress) >/dev/null" /dev/null >"$TMP/tty" 2>&1
+        # each line of progress starts with a carriage return right after its rank's tag
+        from=$(grep -ao '\[[0-9]*,[0-9]*\]<stderr>:.parkit pi_lmo: ' "$TMP/tty" | sed 's/^\[[0-9]*,\([0-9]*\)\].*/\1/' | sort -u | paste -sd,)
+        [ "$from" = 0 ] && ok || bad "progress under mpirun -np 2 on a terminal: from ranks '$from'"
+    fi
     # a wrong answer fails under MPI too
     out=$(mpi "$NP" 2 env PARKIT_TEST_PI_OFFSET=1 "$PARKIT" primes 1e12 --format csv 2>"$TMP/err")
     rc=$?
