@@ -7,8 +7,9 @@
  *   1. chunk by chunk (32 KiB, in L1): pre-sieve, i.e. AND in the multiples of 7 .. 163 from
  *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
  *   2. small primes (at least a wheel turn per segment) cross off eight multiples per turn at
- *      fixed offsets; medium primes step one multiple at a time;
- *   3. large primes (from 2 segments up: a few multiples per segment or fewer) wait in
+ *      fixed offsets; medium primes (up to 4 segments: a few multiples per segment) step one
+ *      multiple at a time, from lists sorted by the wheel position they resume at;
+ *   3. large primes (from 4 segments up: about 2 multiples per segment or fewer) wait in
  *      buckets, one list per segment ahead, so a segment only touches the primes that
  *      actually hit it.  They step on a wheel of 210 (the multiples of 7 are skipped), one
  *      multiple per bucket entry: cross it off, then append the entry to the list of the
@@ -262,6 +263,20 @@ static inline void block_put(pk_sieve *st, uint64_t *b)
     st->freeb = b;
 }
 
+/* Walking a list from its write pointer p: the block p falls in (or ends), whose entries are
+ * b + 1 .. p; then list_done gives that block back and returns the write end of the block
+ * filled before it (NULL at the list's start). */
+static inline uint64_t *list_block(uint64_t *p)
+{
+    return (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+}
+static inline uint64_t *list_done(pk_sieve *st, uint64_t *b)
+{
+    uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
+    block_put(st, b);
+    return prev ? prev + BK_WORDS : NULL;
+}
+
 /* The wheel of 210 for the large primes (sieve.h). */
 static void wheel210_init(pk_sieve *st)
 {
@@ -320,13 +335,13 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     if (st->end_med > st->end_all) st->end_med = st->end_all;
     if (st->end_small > st->end_med) st->end_small = st->end_med;
     if (st->end_tiny > st->end_small) st->end_tiny = st->end_small;
-    if (st->end_med > st->next) {
+    if (st->end_small > st->next) {
         /* one run per residue class mod 30, so that the crossing-off loops know it at
          * compile time (no indirect branch per prime): count the class sizes first */
         size_t cnt[8] = {0};
-        for (size_t k = st->next; k < st->end_med; k++) cnt[WIDX[ctx->small[k] % 30]]++;
+        for (size_t k = st->next; k < st->end_small; k++) cnt[WIDX[ctx->small[k] % 30]]++;
         for (unsigned r = 1; r < 8; r++) st->rbase[r] = st->rbase[r - 1] + cnt[r - 1];
-        st->sp = malloc((st->end_med - st->next) * sizeof *st->sp);
+        st->sp = malloc((st->end_small - st->next) * sizeof *st->sp);
         if (!st->sp) { pk_sieve_free(st); return PK_ENOMEM; }
     }
     if (st->end_all > st->end_med) {
@@ -345,10 +360,10 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     return PK_OK;
 }
 
-/* Append entry e to the list of segment t. */
-static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
+/* Append entry e to the list whose write pointer is *w. */
+static inline void list_push(pk_sieve *st, uint64_t **w, uint64_t e)
 {
-    uint64_t **w = &st->wp[t & st->nbmask], *p = *w;
+    uint64_t *p = *w;
     if (!((uintptr_t)p & (BK_BYTES - 1))) {   /* no list yet, or its block is full */
         uint64_t *b = block_get(st);
         if (!b) { st->err = PK_ENOMEM; return; }
@@ -357,6 +372,12 @@ static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
     }
     *p++ = e;
     *w = p;
+}
+
+/* Append entry e to the list of segment t. */
+static inline void bucket_push(pk_sieve *st, uint64_t t, uint64_t e)
+{
+    list_push(st, &st->wp[t & st->nbmask], e);
 }
 
 /* Activate the primes whose square is <= h (the largest integer of the current segment). */
@@ -374,11 +395,15 @@ static void activate(pk_sieve *st, uint64_t h)
         /* p*q - 30 s0 < 7p (or p^2 when q = p), so the wrapping product is exact here */
         uint64_t off = (p * q - lo30) / 30;
         const unsigned r = WIDX[p % 30];
+        if (st->next >= st->end_small) {   /* medium: to the list of its class and position */
+            list_push(st, &st->mw[st->segno & 1][8 * r + WIDX[q % 30]], off | (p / 30) << 32);
+            st->next++;
+            continue;
+        }
         sprime *e = &st->sp[st->rbase[r] + st->rn[r]++];
         e->off = (uint32_t)off;
         e->a = (uint32_t)(p / 30);
         e->j = WIDX[q % 30];
-        if (st->next < st->end_small) st->rsmall[r]++;
         if (st->next < st->end_tiny) st->rtiny[r]++;
         st->next++;
     }
@@ -452,44 +477,19 @@ out:
     e->off = (uint32_t)(i - len);
     e->j = j;
 }
-#undef STEP
-#undef STEP_BODY
 
-/* Medium prime (a few multiples per segment): one multiple per step.  A loop over the
- * wheel tables, not the chain above: its indirect jump on j would be mispredicted for
- * nearly every prime, the loop's exit only once. */
-static inline __attribute__((always_inline)) void
-cross_medium_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
-{
-    uint64_t i = e->off;
-    if (i < len) {
-        const uint64_t a = e->a;
-        unsigned j = e->j;
-        do {
-            s[i] &= MASKT[ri][j];
-            i += a * DW[j] + DCT[ri][j];
-            j = (j + 1) & 7;
-        } while (i < len);
-        e->j = j;
-    }
-    e->off = (uint32_t)(i - len);
-}
-
-/* The primes of class `cls` (0 tiny, 1 small, 2 medium), run by run. */
+/* The primes of class `cls` (0 tiny, 1 small), run by run. */
 #define RUN(R) \
     case R: \
-        for (size_t k = lo; k < hi; k++) { \
-            if (cls == 2) cross_medium_ri(s, len, &sp[k], R); \
-            else cross_small_ri(s, len, &sp[k], R); \
-        } \
+        for (size_t k = lo; k < hi; k++) cross_small_ri(s, len, &sp[k], R); \
         break
 static inline __attribute__((always_inline)) void
 cross_class(const pk_sieve *st, uint8_t *restrict s, uint64_t len, const int cls)
 {
     for (unsigned r = 0; r < 8; r++) {
         sprime *sp = st->sp + st->rbase[r];
-        size_t lo = cls == 0 ? 0 : cls == 1 ? st->rtiny[r] : st->rsmall[r];
-        size_t hi = cls == 0 ? st->rtiny[r] : cls == 1 ? st->rsmall[r] : st->rn[r];
+        size_t lo = cls == 0 ? 0 : st->rtiny[r];
+        size_t hi = cls == 0 ? st->rtiny[r] : st->rn[r];
         switch (r) {
         RUN(0); RUN(1); RUN(2); RUN(3); RUN(4); RUN(5); RUN(6); default: RUN(7);
         }
@@ -505,10 +505,74 @@ PK_HOT static void cross_small(const pk_sieve *st, uint8_t *restrict s, uint64_t
 {
     cross_class(st, s, len, 1);
 }
-PK_HOT static void cross_medium(const pk_sieve *st, uint8_t *restrict s, uint64_t len)
+/* Medium primes (a few multiples per segment), in the way primesieve's EratMedium works:
+ * they wait in 64 lists, one per residue class ri and wheel position J of the next multiple,
+ * so the chain of single steps is entered at a position known at compile time (a jump on a
+ * prime's own j would be mispredicted for nearly every prime); one exit branch per prime and
+ * segment remains.  On the way out a prime joins the list of its new position in the other
+ * generation of lists, the next segment's.  An entry is the offset of the next multiple (low
+ * 32 bits; < one segment past this one, as p < PK_PRIMES_LARGE segments) and a = p / 30. */
+static inline __attribute__((always_inline)) void
+cross_mlist(pk_sieve *st, uint8_t *restrict s, uint64_t len, uint64_t *p, uint64_t **nxt,
+            const unsigned ri, const unsigned J)
 {
-    cross_class(st, s, len, 2);
+    while (p) {
+        uint64_t *b = list_block(p);
+        for (const uint64_t *q = b + 1; q < p; q++) {
+            const uint64_t e = *q, a = e >> 32;
+            uint64_t i = (uint32_t)e;
+            unsigned j;
+            switch (J) {   /* a constant: a direct jump */
+            case 0: goto s0;
+            case 1: goto s1;
+            case 2: goto s2;
+            case 3: goto s3;
+            case 4: goto s4;
+            case 5: goto s5;
+            case 6: goto s6;
+            default: goto s7;
+            }
+            STEP(0);
+            STEP(1);
+            STEP(2);
+            STEP(3);
+            STEP(4);
+            STEP(5);
+            STEP(6);
+            STEP(7);
+            goto s0;
+out:
+            list_push(st, &nxt[8 * ri + j], (i - len) | a << 32);
+        }
+        p = list_done(st, b);
+    }
 }
+#undef STEP
+#undef STEP_BODY
+
+#define MLIST(K) \
+    case K: cross_mlist(st, s, len, p, nxt, (K) / 8, (K) % 8); break
+/* (not cloned per ISA: scalar code, and 64 loops of it) */
+static void cross_medium(pk_sieve *st, uint8_t *restrict s, uint64_t len)
+{
+    uint64_t **cur = st->mw[st->segno & 1], **nxt = st->mw[(st->segno & 1) ^ 1];
+    for (unsigned k = 0; k < 64; k++) {
+        uint64_t *p = cur[k];
+        if (!p) continue;
+        cur[k] = NULL;
+        switch (k) {
+        MLIST(0); MLIST(1); MLIST(2); MLIST(3); MLIST(4); MLIST(5); MLIST(6); MLIST(7);
+        MLIST(8); MLIST(9); MLIST(10); MLIST(11); MLIST(12); MLIST(13); MLIST(14); MLIST(15);
+        MLIST(16); MLIST(17); MLIST(18); MLIST(19); MLIST(20); MLIST(21); MLIST(22); MLIST(23);
+        MLIST(24); MLIST(25); MLIST(26); MLIST(27); MLIST(28); MLIST(29); MLIST(30); MLIST(31);
+        MLIST(32); MLIST(33); MLIST(34); MLIST(35); MLIST(36); MLIST(37); MLIST(38); MLIST(39);
+        MLIST(40); MLIST(41); MLIST(42); MLIST(43); MLIST(44); MLIST(45); MLIST(46); MLIST(47);
+        MLIST(48); MLIST(49); MLIST(50); MLIST(51); MLIST(52); MLIST(53); MLIST(54); MLIST(55);
+        MLIST(56); MLIST(57); MLIST(58); MLIST(59); MLIST(60); MLIST(61); MLIST(62); default: MLIST(63);
+        }
+    }
+}
+#undef MLIST
 
 PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
 {
@@ -520,7 +584,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
         uint64_t *p = *w;
         *w = NULL;
         while (p) {
-            uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+            uint64_t *b = list_block(p);
             for (const uint64_t *q = b + 1; q < p; q++) {
                 uint64_t e = *q, i = (uint32_t)e & segmask, a = e >> 32;
                 unsigned k = ((uint32_t)e >> 20) & 511;
@@ -530,9 +594,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
                     k = W[k].next;
                 }
             }
-            uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
-            block_put(st, b);
-            p = prev ? prev + BK_WORDS : NULL;
+            p = list_done(st, b);
         }
         return;
     }
@@ -543,7 +605,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
     while ((p = *w) != NULL) {
         *w = NULL;
         while (p) {
-            uint64_t *b = (uint64_t *)((uintptr_t)(p - 1) & ~(uintptr_t)(BK_BYTES - 1));
+            uint64_t *b = list_block(p);
             for (const uint64_t *q = b + 1; q < p; q++) {
                 uint64_t e = *q, i = (uint32_t)e & segmask, a = e >> 32;
                 unsigned k = ((uint32_t)e >> 20) & 511;
@@ -554,9 +616,7 @@ PK_HOT static void cross_large(pk_sieve *st, uint8_t *restrict s, uint64_t len)
                 if (t <= lastseg)
                     bucket_push(st, t, (i & segmask) | (uint64_t)k << 20 | a << 32);
             }
-            uint64_t *prev = (uint64_t *)(uintptr_t)b[0];
-            block_put(st, b);
-            p = prev ? prev + BK_WORDS : NULL;
+            p = list_done(st, b);
         }
     }
 }

@@ -15,7 +15,7 @@
 #define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= the smallest segment */
 #endif
 #ifndef PK_PRIMES_LARGE
-#define PK_PRIMES_LARGE 2            /* primes >= 2 segments (<= ~4 multiples / segment): buckets */
+#define PK_PRIMES_LARGE 4            /* primes >= 4 segments (<= ~2 multiples / segment): buckets */
 #endif
 #ifndef PK_PRIMES_TINY
 #define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
@@ -35,7 +35,8 @@ _Static_assert(PK_PRIMES_SEG_LOG == 0 ||
 /* The segment size used on this machine, 2^k bytes: PK_PRIMES_SEG_LOG when set, else the
  * largest power of two <= the L2 cache (per core), within [2^15, 2^20] (2^18 when unknown).
  * Small primes (below one segment) cross off eight multiples per turn over the whole segment,
- * medium ones (up to PK_PRIMES_LARGE segments) one at a time, larger ones go to buckets. */
+ * medium ones (up to PK_PRIMES_LARGE segments) one at a time from lists sorted by the wheel
+ * position they resume at, larger ones go to buckets. */
 unsigned pk_sieve_seg_log(void);
 /* The segment size a context asks for: ctx->seg_log when set (0 when it is out of range),
  * else pk_sieve_seg_log(). */
@@ -48,7 +49,7 @@ typedef struct {
     uint8_t fix[FIX_BYTES];     /* the true bits of bytes 0..5 */
 } presieve_t;
 
-typedef struct { uint32_t off, a, j; } sprime;   /* small / medium prime state (p = 30a + wheel[ri]) */
+typedef struct { uint32_t off, a, j; } sprime;   /* tiny / small prime state (p = 30a + wheel[ri]) */
 
 /* Large primes step over the multiples of 7 too (a wheel of 210): their state is the byte
  * offset of the next multiple p*q and the wheel position w = 48 * ri + (index of q mod 210
@@ -77,9 +78,11 @@ typedef struct {
     uint8_t *seg;               /* up to segbytes bytes + 64 bytes of slack */
     int presieve;               /* pre-sieve 7..163 from patterns (not worth it for short ranges) */
     presieve_t ps;
-    sprime *sp;                 /* small and medium primes, in 8 runs by residue class ri (p mod 30) */
+    sprime *sp;                 /* tiny and small primes, in 8 runs by residue class ri (p mod 30) */
     size_t rbase[8];            /* run ri starts at sp[rbase[ri]]; its primes are ascending */
-    size_t rn[8], rtiny[8], rsmall[8];   /* active in run ri; of them tiny / tiny + small */
+    size_t rn[8], rtiny[8];     /* active in run ri; of them tiny */
+    uint64_t *mw[2][64];        /* medium primes' lists (write pointers), by 8 ri + position j:
+                                   mw[segno & 1] for this segment, the other for the next one */
     size_t next;                /* next index into ctx->small to activate */
     size_t end_tiny, end_small, end_med, end_all;   /* class ends as indices into ctx->small */
     uint64_t **wp;              /* circular: wp[t & nbmask] is the write pointer of segment t's list */
