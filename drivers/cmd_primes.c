@@ -9,6 +9,7 @@
 #include "primecount.h"
 #include "primes.h"
 #include "pi_lmo.h"
+#include "par_omp.h"
 
 /* --algo auto takes LMO for pi(N) from this N on.  Measured on the 2-core development VM
  * (noisy): at 1e7 both take a few milliseconds, lost in the noise; at 1e8 LMO takes well
@@ -213,6 +214,7 @@ typedef struct {
     unsigned workers;   /* ranks x threads: LMO cuts at least 8 blocks for each */
     pk_primes_ctx ctx;
     pk_lmo_ctx lctx;
+    pk_par_omp par;     /* this process's threads, lent to the setup of the sieving primes */
     int have_ctx, have_lctx, print_failed;
 } primes_state;
 
@@ -229,7 +231,7 @@ static pk_status primes_setup(void *vs, pk_kernel_job *job, const char **why)
                                .lo = 0, .hi = s == PK_OK ? st->lctx.nblocks : 0};
         return s;
     }
-    pk_status s = pk_primes_setup(&st->ctx, st->o->algo, st->n, st->o->want_sum);
+    pk_status s = pk_primes_setup_par(&st->ctx, st->o->algo, st->n, st->o->want_sum, &st->par.par);
     st->have_ctx = s == PK_OK;
     *job = (pk_kernel_job){.kernel = &pk_primes_kernel, .ctx = &st->ctx, .n = st->n};
     if (s == PK_OK)
@@ -313,6 +315,7 @@ static int primes_run(const pk_cli *cli, void *vo, int argc, char **argv)
                               "--algo sieve, trial or naive");
     st.lmo = o->lmo == 1 || (o->lmo == -1 && plain_pi && st.n >= LMO_AUTO_MIN);
     st.workers = (unsigned)cli->exec.threads * (unsigned)cli->exec.nranks;
+    pk_par_omp_init(&st.par, pk_exec_local(&cli->exec).threads);
     return pk_run_kernel_command(cli, &primes_phases, &st);
 }
 

@@ -4,6 +4,7 @@
 #ifndef PK_PRIMES_H
 #define PK_PRIMES_H
 #include "pk_kernel.h"
+#include "pk_par.h"
 
 typedef enum { PK_PRIMES_SIEVE = 0, PK_PRIMES_TRIAL, PK_PRIMES_NAIVE } pk_primes_algo;
 
@@ -21,6 +22,10 @@ __extension__ typedef struct { uint64_t count; pk_u128 sum; } pk_primes_partial;
 
 /* Setup (timed apart from the kernel): the sieving / trial-division primes up to sqrt(n_max). */
 pk_status pk_primes_setup(pk_primes_ctx *ctx, pk_primes_algo algo, uint64_t n_max, int want_sum);
+/* The same, the sieving primes found on par's threads when there are many (N >= 7.2e16);
+ * par NULL: one thread. */
+pk_status pk_primes_setup_par(pk_primes_ctx *ctx, pk_primes_algo algo, uint64_t n_max, int want_sum,
+                              const pk_par *par);
 void pk_primes_free(pk_primes_ctx *ctx);
 
 /* Map the integer interval [a, n] (a <= n) to the kernel's index range. */

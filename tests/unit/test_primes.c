@@ -1,7 +1,8 @@
 /* Unit tests for kernels/primes.c: pi(N) for small N against brute force, pi(10^k) against the
  * table, the three algorithms against each other, unaligned ranges against an independent
  * plain sieve (across chunk, segment and bucket boundaries), pieces merging into the same
- * count and sum, ranges near 2^32 and 2^64, pk_primes_foreach, cost() and grain(). */
+ * count and sum, ranges near 2^32 and 2^64, pk_primes_foreach, cost() and grain(); the
+ * sieving primes found on several threads equal the serial ones. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "isprime.h"
+#include "par_omp.h"
 #include "primes.h"
 #include "testutil.h"
 
@@ -515,6 +517,55 @@ static void test_cost_grain(void **state)
     }
 }
 
+/* ---- the setup on threads ---------------------------------------------------------------- */
+
+/* A runner that claims w threads and runs the tasks one by one, last first. */
+static int fake_width(const pk_par *p) { return *(const int *)p->env; }
+
+static int fake_run(const pk_par *p, size_t n, pk_par_fn fn, void *arg)
+{
+    (void)p;
+    int rc = 0;
+    for (size_t i = n; i-- > 0;)
+        if (fn(arg, i) != 0)
+            rc = 1;
+    return rc;
+}
+
+/* The sieving primes of N, found in pieces (each placed by LMO's pi of its start), equal the
+ * serial list element by element: at the threshold sqrt N = 2^28 (pi(2^28) = 14630843,
+ * published), above it with sqrt N = 3e8 and N no square (pi(3e8) = 16252325), and at 2^64 - 1
+ * (the primes up to 2^32 - 1: pi = 203280221); one thread and a width below the threshold keep
+ * the serial path. */
+static void test_setup_par(void **state)
+{
+    (void)state;
+    static int widths[] = {1, 2, 3, 7};
+    const struct { uint64_t n, pi; } cases[] = {
+        {(uint64_t)1 << 56, 14630843},
+        {((uint64_t)1 << 56) - 1, 14630843},            /* sqrt = 2^28 - 1: serial */
+        {(uint64_t)300000000 * 300000000 + 5, 16252325},
+        {UINT64_MAX, 203280221},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        pk_primes_ctx ser;
+        assert_int_equal(pk_primes_setup(&ser, PK_PRIMES_SIEVE, cases[c].n, 0), PK_OK);
+        assert_int_equal(ser.nsmall, cases[c].pi);
+        for (size_t w = 0; w < sizeof widths / sizeof widths[0] + 1; w++) {
+            pk_par fake = {.width = fake_width, .run = fake_run, .env = &widths[w % 4]};
+            pk_par_omp po;
+            const pk_par *par = w < 4 ? &fake : pk_par_omp_init(&po, 4);
+            if (cases[c].n == UINT64_MAX && w != 2 && w != 4) continue;   /* 200 M primes: two runs */
+            pk_primes_ctx pc;
+            assert_int_equal(pk_primes_setup_par(&pc, PK_PRIMES_SIEVE, cases[c].n, 0, par), PK_OK);
+            assert_int_equal(pc.nsmall, ser.nsmall);
+            assert_memory_equal(pc.small, ser.small, ser.nsmall * sizeof *ser.small);
+            pk_primes_free(&pc);
+        }
+        pk_primes_free(&ser);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_foreach),
         cmocka_unit_test(test_domain),
         cmocka_unit_test(test_cost_grain),
+        cmocka_unit_test(test_setup_par),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
