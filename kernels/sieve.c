@@ -2,7 +2,7 @@
  * The sieve (PK_PRIMES_SIEVE) is a segmented sieve of Eratosthenes over a mod-30 wheel:
  * byte B of the sieve stands for the eight integers 30B + {1, 7, 11, 13, 17, 19, 23, 29}
  * (the residues prime to 2, 3 and 5), one bit each.  A segment of S bytes (the L2 cache's
- * size, up to 1 MiB: pk_sieve_seg_log) covers 30 S integers.  For each segment:
+ * size, up to 512 KiB: pk_sieve_seg_log) covers 30 S integers.  For each segment:
  *
  *   1. chunk by chunk (32 KiB, in L1): pre-sieve, i.e. AND in the multiples of 7 .. 163 from
  *      pattern buffers (they repeat with short periods), then cross off the tiny primes;
@@ -106,7 +106,7 @@ unsigned pk_sieve_seg_log(void)
         k = 18;
     } else {
         k = SEG_LOG_MIN;
-        while (k < SEG_LOG_MAX && (2L << k) <= l2) k++;
+        while (k < SEG_LOG_AUTO_MAX && (2L << k) <= l2) k++;
     }
     atomic_store_explicit(&cached, k, memory_order_relaxed);
     return k;

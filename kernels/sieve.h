@@ -23,6 +23,11 @@
 
 enum {
     SEG_LOG_MIN = 15, SEG_LOG_MAX = 20,  /* segments of 32 KiB .. 1 MiB (bucket offsets: 20 bits) */
+    /* the largest segment chosen by cache size: on a Xeon with 2 MiB of L2 per core (a VM whose
+     * cores other tenants may share) 512 KiB segments beat 1 MiB ones by 3-20% at pi(1e10),
+     * 1e14 and 1e18 and tied at 1e16 (results/sieve/ab-seg.md).  The cost: on a Zen 5 host
+     * (1 MiB of L2) 512 KiB was the slower one at 2 threads; -DPK_PRIMES_SEG_LOG=20 there. */
+    SEG_LOG_AUTO_MAX = 19,
     CHUNK = PK_PRIMES_CHUNK,       /* bytes per pre-sieve / tiny-prime chunk */
     PRESIEVE_MAX = 163,            /* primes 7..163 come from patterns */
     FIX_BYTES = 6,                 /* bytes 0..5 (integers < 180) hold the pattern primes */
@@ -33,7 +38,7 @@ _Static_assert(PK_PRIMES_SEG_LOG == 0 ||
                (PK_PRIMES_SEG_LOG >= SEG_LOG_MIN && PK_PRIMES_SEG_LOG <= SEG_LOG_MAX), "segment size");
 
 /* The segment size used on this machine, 2^k bytes: PK_PRIMES_SEG_LOG when set, else the
- * largest power of two <= the L2 cache (per core), within [2^15, 2^20] (2^18 when unknown).
+ * largest power of two <= the L2 cache (per core), within [2^15, 2^19] (2^18 when unknown).
  * Small primes (below one segment) cross off eight multiples per turn over the whole segment,
  * medium ones (up to PK_PRIMES_LARGE segments) one at a time from lists sorted by the wheel
  * position they resume at, larger ones go to buckets. */
