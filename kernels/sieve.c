@@ -433,6 +433,8 @@ static void activate(pk_sieve *st, uint64_t h)
         s[i] &= MASKT[ri][J]; \
         i += a * DW[J] + DCT[ri][J]
 #define STEP(J) s##J: STEP_BODY(J)
+/* the labelled steps 1..7 of the chain; the step at 0 (labelled or not) comes before them */
+#define STEPS_1_TO_7 STEP(1); STEP(2); STEP(3); STEP(4); STEP(5); STEP(6); STEP(7)
 static inline __attribute__((always_inline)) void
 cross_small_ri(uint8_t *restrict s, uint64_t len, sprime *e, const unsigned ri)
 {
@@ -465,13 +467,7 @@ turn:
         s[i + o7] &= MASKT[ri][7];
     }
     STEP_BODY(0);
-    STEP(1);
-    STEP(2);
-    STEP(3);
-    STEP(4);
-    STEP(5);
-    STEP(6);
-    STEP(7);
+    STEPS_1_TO_7;
     goto turn;
 out:
     e->off = (uint32_t)(i - len);
@@ -533,13 +529,7 @@ cross_mlist(pk_sieve *st, uint8_t *restrict s, uint64_t len, uint64_t *p, uint64
             default: goto s7;
             }
             STEP(0);
-            STEP(1);
-            STEP(2);
-            STEP(3);
-            STEP(4);
-            STEP(5);
-            STEP(6);
-            STEP(7);
+            STEPS_1_TO_7;
             goto s0;
 out:
             list_push(st, &nxt[8 * ri + j], (i - len) | a << 32);
@@ -547,6 +537,7 @@ out:
         p = list_done(st, b);
     }
 }
+#undef STEPS_1_TO_7
 #undef STEP
 #undef STEP_BODY
 

@@ -17,28 +17,11 @@
 #include "primorial.h"
 #include "testutil.h"
 
-/* A runner that claims w threads but runs the tasks one by one, last first: the plans for w
- * threads without threads (and without an order to lean on). */
-static int fake_width(const pk_par *p)
-{
-    return *(const int *)p->env;
-}
-
-static int fake_run(const pk_par *p, size_t n, pk_par_fn fn, void *arg)
-{
-    (void)p;
-    int rc = 0;
-    for (size_t i = n; i-- > 0;)
-        if (fn(arg, i) != 0)
-            rc = 1;
-    return rc;
-}
-
 static int fake_w[5] = {1, 2, 3, 4, 7};
 
 static pk_par fake(int idx)
 {
-    return (pk_par){.width = fake_width, .run = fake_run, .env = &fake_w[idx]};
+    return fake_par(&fake_w[idx]);   /* testutil.h: w threads claimed, tasks one by one */
 }
 
 static void random_bits(mpz_t z, uint64_t *seed, size_t bits)

@@ -519,19 +519,6 @@ static void test_cost_grain(void **state)
 
 /* ---- the setup on threads ---------------------------------------------------------------- */
 
-/* A runner that claims w threads and runs the tasks one by one, last first. */
-static int fake_width(const pk_par *p) { return *(const int *)p->env; }
-
-static int fake_run(const pk_par *p, size_t n, pk_par_fn fn, void *arg)
-{
-    (void)p;
-    int rc = 0;
-    for (size_t i = n; i-- > 0;)
-        if (fn(arg, i) != 0)
-            rc = 1;
-    return rc;
-}
-
 /* The sieving primes of N, found in pieces (each placed by LMO's pi of its start), equal the
  * serial list element by element: at the threshold sqrt N = 2^28 (pi(2^28) = 14630843,
  * published), above it with sqrt N = 3e8 and N no square (pi(3e8) = 16252325), and at 2^64 - 1
@@ -552,7 +539,7 @@ static void test_setup_par(void **state)
         assert_int_equal(pk_primes_setup(&ser, PK_PRIMES_SIEVE, cases[c].n, 0), PK_OK);
         assert_int_equal(ser.nsmall, cases[c].pi);
         for (size_t w = 0; w < sizeof widths / sizeof widths[0] + 1; w++) {
-            pk_par fake = {.width = fake_width, .run = fake_run, .env = &widths[w % 4]};
+            pk_par fake = fake_par(&widths[w % 4]);
             pk_par_omp po;
             const pk_par *par = w < 4 ? &fake : pk_par_omp_init(&po, 4);
             if (cases[c].n == UINT64_MAX && w != 2 && w != 4) continue;   /* 200 M primes: two runs */
