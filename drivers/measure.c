@@ -134,16 +134,8 @@ pk_status pk_measure(const pk_cli *cli, const pk_kernel *k, const void *ctx, uin
                     long dealt = 0;
                     for (int q = 0; q < P; q++)
                         dealt += ch[q];
-                    if (dealt) {   /* dealt in chunks: how many each rank took ("40 24") */
-                        char buf[256];
-                        size_t o = 0;
-                        int q = 0;
-                        for (; q < P && o + 16 < sizeof buf; q++)
-                            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%d", q ? " " : "", ch[q]);
-                        if (q < P)   /* the first ranks only (per_rank_seconds has them all) */
-                            snprintf(buf + o, sizeof buf - o, " ...");
-                        pk_record_extra_str(r, "rank_chunks", buf);
-                    }
+                    if (dealt)   /* dealt in chunks: how many each rank took, [40, 24] */
+                        pk_record_extra_ints(r, "rank_chunks", ch, P);
                     if (ib > r->imbalance)
                         r->imbalance = ib;
                 }

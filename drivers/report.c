@@ -126,6 +126,16 @@ void pk_record_extra_double(pk_record *r, const char *key, double val)
     json_object_object_add(r->extra, key, json_object_new_double(val));
 }
 
+void pk_record_extra_ints(pk_record *r, const char *key, const int *val, int n)
+{
+    json_object *a = json_object_new_array();
+    if (!a)
+        return;
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_int(val[i]));
+    json_object_object_add(r->extra, key, a);
+}
+
 static json_object *doubles(const double *v, int n)
 {
     json_object *a = json_object_new_array();
@@ -350,7 +360,12 @@ static void print_text(json_object *o, const pk_record *r)
             text_line(key, "%.6g", json_object_get_double(val));
         else if (json_object_get_type(val) == json_type_string)
             text_line(key, "%s", json_object_get_string(val));
-        else
+        else if (json_object_get_type(val) == json_type_array) {   /* "18 21" */
+            printf(" %-27s = ", key);
+            for (size_t i = 0; i < json_object_array_length(val); i++)
+                printf("%s%s", i ? " " : "", json_object_get_string(json_object_array_get_idx(val, i)));
+            putchar('\n');
+        } else
             text_line(key, "%s", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
     }
     text_line("Mode", "%s", STR("mode"));

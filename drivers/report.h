@@ -40,6 +40,8 @@ void pk_record_set_result(pk_record *r, const char *fmt, ...) __attribute__((for
 void pk_record_extra_str(pk_record *r, const char *key, const char *val);
 void pk_record_extra_u64(pk_record *r, const char *key, uint64_t val);
 void pk_record_extra_double(pk_record *r, const char *key, double val);
+/* an array of n ints (JSON: [18, 21]; text: 18 21) */
+void pk_record_extra_ints(pk_record *r, const char *key, const int *val, int n);
 
 /* ---- the report engine: a row is a JSON object of named fields; a layout names the CSV
  * columns; text is each command's own block.  JSON Lines print the row as it is. ---- */

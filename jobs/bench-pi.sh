@@ -51,7 +51,7 @@ parkit_run() {
     j=$("$@" --format json)
     [ "$(jq -r .verified <<<"$j")" = true ] || { echo "$0: not verified: $*" >&2; exit 1; }
     echo "$(jq -r '.seconds.median + .setup_seconds' <<<"$j") $(jq -r .result <<<"$j") $(jq -r '.imbalance // ""' <<<"$j")" \
-         "$(jq -r '.details.rank_chunks // "" | gsub(" "; "/")' <<<"$j")"
+         "$(jq -r '.details.rank_chunks // [] | map(tostring) | join("/")' <<<"$j")"
 }
 mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
 mpi_chk() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${chk_opts[@]}" "$PK_NP" "$@"; }

@@ -34,7 +34,7 @@ group_results() {
     expect_result 5050 sum 100
     expect_result 5050 sum 100 --chunks 4
     run "$PARKIT" sum 100 --chunks 4
-    [ "$(field chunks)" = '["325","950","1575","2200"]' ] && ok || bad "sum --chunks 4: chunks '$(field chunks)'"
+    [ "$(field chunks)" = '325 950 1575 2200' ] && ok || bad "sum --chunks 4: chunks '$(field chunks)'"
     expect_result 50000005000000 sum 1e7 --threads 3
     expect_result 50000005000000 sum 1e7 --dtype f64 --threads 2
     expect_result 0 sum 0

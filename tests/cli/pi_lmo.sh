@@ -133,8 +133,13 @@ group_mpi() {
     out=$(mpi "$NP" 4 "$PARKIT" primes 1e14 --threads 5 --repeat 1 --warmup 0 --format json 2>"$TMP/err")
     rc=$?
     [ "$rc" = 0 ] && jq -e '.result == "3204941750802" and .verified and .details.lmo_blocks == 160 and
-        ([.details.rank_chunks | splits(" ") | tonumber] | length == 4 and min > 0 and add == 160)' <<<"$out" >/dev/null &&
+        (.details.rank_chunks | length == 4 and min > 0 and add == 160)' <<<"$out" >/dev/null &&
         ok || bad "mpirun -np 4 primes 1e14 --threads 5: rc=$rc $(head -c 400 <<<"$out") $(head -c 300 "$TMP/err")"
+    # the same array in the text report, one number per rank: "rank_chunks = 70 58"
+    out=$(mpi "$NP" 2 "$PARKIT" primes 1e12 --threads 1 --repeat 1 --warmup 0 2>"$TMP/err")
+    rc=$?
+    [ "$rc" = 0 ] && grep -qE '^ rank_chunks +=( [1-9][0-9]*){2}$' <<<"$out" && ok ||
+        bad "mpirun -np 2 primes 1e12, text: rc=$rc no line 'rank_chunks = a b' in $(grep rank_ <<<"$out" | head -c 300) $(head -c 300 "$TMP/err")"
     # on a terminal the progress line is rank 0's alone (another rank's would interleave); pi(2^54):
     # each rank's first pass takes over the 2 s after which a line shows, the answer is in the table
     if [ "$PK_MPI_FLAVOUR" = openmpi ] && command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then

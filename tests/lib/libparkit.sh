@@ -154,7 +154,7 @@ if [ "$have_mpi" = 1 ]; then
             "$SRC/tests/lib/bad_kernels.c"; then
         run timeout 60 env PARKIT_SLOW_RANK=1 "${MPI[@]}" "$NP" 2 "$PARKIT" run "$TMP/slow-cost.so" 128000 \
             --threads 1 --repeat 1 --warmup 0 --format json
-        read -r c0 c1 <<<"$(jq -r '.details.rank_chunks // ""' <<<"$OUT" 2>/dev/null)"
+        read -r c0 c1 <<<"$(jq -r '.details.rank_chunks // [] | map(tostring) | join(" ")' <<<"$OUT" 2>/dev/null)"
         [ "$RC" = 0 ] && [ "$(jq -r .verified <<<"$OUT")" = true ] && [ "$((c0 + c1))" = 128 ] &&
             [ "$c1" -lt 64 ] && [ "$c0" -gt 64 ] && ok ||
             bad "chunks on demand, rank 1 slow: rc=$RC chunks '$c0' '$c1' $(head -c 300 <<<"$OUT$ERR")"
