@@ -136,8 +136,16 @@ static inline uint64_t scan_count(scan_t *s, uint64_t v)
 {
     uint64_t k = (v - s->low + 1) >> 1;   /* bits with index < k are <= v */
     uint64_t w = k >> 6, r = k & 63;
-    while ((s->ci + 1) * CHUNK_WORDS <= w)
-        s->sum += s->ctr[s->ci++];
+    /* the whole chunks before v's: a counted loop, which the compiler vectorizes (far
+     * leaves walk thousands of counters) */
+    const uint64_t ce = w / CHUNK_WORDS;
+    uint64_t sum = s->sum;
+    for (uint64_t ci = s->ci; ci < ce; ci++)
+        sum += s->ctr[ci];
+    if (ce > s->ci) {
+        s->ci = ce;
+        s->sum = sum;
+    }
     /* the words of the chunk up to v, by a fixed loop of masked popcounts (no branch on how
      * many; the words past v, even past the segment's end, are masked out) */
     const uint64_t *bw = s->bits + s->ci * CHUNK_WORDS;
