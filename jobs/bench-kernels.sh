@@ -7,6 +7,8 @@
 # bench-kernels.md (--quick is passed on):
 #   jobs/bench-pi.sh             pi(1e12 .. 1e17) vs primecount at 1 and 2 threads; MPI 2x1 vs
 #                                1x2; mpirun -np 1, 2, 4 answers checked        results/pi/
+#   jobs/bench-pi-algos.sh       pi(1e13 .. 1e16): parkit's LMO vs primecount's LMO, Deleglise-
+#                                Rivat and Gourdon, 1 and 2 threads            results/pi/algos.md
 #   jobs/bench-sieve-ranges.sh   1e10 numbers from 1e12, 1e14, 1e16, 1e18 vs primesieve
 #                                START STOP; pi(1e10), pi(1e11)                results/sieve/
 #   jobs/bench-primorial.sh      kernel and whole process vs mpz_primorial_ui, --output vs
@@ -139,7 +141,7 @@ cat "$MD"
 
 # ---- the issue-14/15 comparisons (their own scripts, tables appended) ----
 if [ "$CORE" = 0 ]; then
-    for b in pi:pi/bench-pi.md sieve-ranges:sieve/ranges.md primorial:primorial/bench.md; do
+    for b in pi:pi/bench-pi.md pi-algos:pi/algos.md sieve-ranges:sieve/ranges.md primorial:primorial/bench.md; do
         # shellcheck disable=SC2086
         bash "$ROOT/jobs/bench-${b%%:*}.sh" $QUICK >&2
         { echo; sed 's/^# /## /' "$ROOT/results/${b#*:}"; } >>"$MD"
