@@ -384,8 +384,10 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
             break;
         case OPT_WARMUP: {
             const char *why;
-            if (pk_parse_u64(optarg, &v, &why) != 0 || v > 1000000)
-                rc = pk_usage_error("--warmup: expected a non-negative integer, got \"%s\"", optarg);
+            if (pk_parse_u64(optarg, &v, &why) != 0)
+                rc = pk_usage_error("--warmup: expected a non-negative integer, got \"%s\" (%s)", optarg, why);
+            else if (v > 1000000)
+                rc = pk_usage_error("--warmup: %s is too large (at most 1000000)", optarg);
             cli.warmup = (int)v;
             break;
         }
@@ -411,7 +413,12 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
             rc = pk_usage_error("%s %s: missing value", cmd->name, argv[optind - 1]);
             break;
         case '?':
-            if (optopt >= '0' && optopt <= '9')
+            if (optopt && !strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '='))
+                /* a known long option that takes no value, given one (--sum=3) */
+                rc = pk_usage_error("%s: %.*s takes no value, got \"%s\"", cmd->name,
+                                    (int)(strchr(argv[optind - 1], '=') - argv[optind - 1]), argv[optind - 1],
+                                    pk_shown(argv[optind - 1]));
+            else if (optopt >= '0' && optopt <= '9')
                 rc = pk_usage_error("%s: expected a non-negative integer, got \"%s\"", cmd->name,
                                     argv[optind - 1]);
             else if (optopt)
@@ -666,6 +673,20 @@ static int cli_main(const pk_command *const *table, int argc, char **argv)
         rc = parse_and_run(cmd, argc - 1, argv + 1);
         if (rc < 0)
             rc = PK_EXIT_OK;
+    }
+    /* a report or a list that did not all reach standard output (a full disk, a closed
+     * descriptor) is an error, whatever the run's own outcome */
+    if (pk_is_root()) {
+        errno = 0;
+        int fe = fflush(stdout), e = errno;
+        if (fe != 0 || ferror(stdout)) {
+            if (pk_stdout_errno())
+                e = pk_stdout_errno();
+            pk_runtime_error("%s: cannot write to standard output: %s", argv[1],
+                             e ? strerror(e) : "a write failed");
+            if (rc == PK_EXIT_OK)
+                rc = PK_EXIT_FAIL;
+        }
     }
     /* the last agreement: a rank that failed alone, before any agreement, meets the others
      * here or in their command's first agreement -- never leaves them waiting */

@@ -1,5 +1,7 @@
 /* parkit primes N: count (and sum, and list) the primes in [A, N]; pi(N) alone by the
  * combinatorial method of Lagarias-Miller-Odlyzko (kernels/pi_lmo.c) when that is faster. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +60,10 @@ static int print_batch(const uint64_t *p, size_t n, void *arg)
 {
     (void)arg;
     for (size_t i = 0; i < n; i++)
-        if (printf("%llu\n", (unsigned long long)p[i]) < 0)
+        if (printf("%llu\n", (unsigned long long)p[i]) < 0) {
+            pk_stdout_failed(errno);
             return 1;
+        }
     return 0;
 }
 
@@ -88,7 +92,20 @@ static int pi_task_run(void *arg, size_t i)
  * here pi(x) takes about a minute on one core of the development VM (1e16: 18 s). */
 #define LMO_REFERENCE_MAX 100000000000000000ull
 
-/* Independent verification, cheapest sound method first. Returns 1 verified, 0 wrong. */
+/* The references' cost in seconds, from one core of the development VM (2026-11-29, while
+ * other work ran): the O(x^3/4) count took 17 s at 1e13 and 75 s at 1e14 (about 20 ns per
+ * unit of pk_prime_count_combinatorial_cost), LMO 2.8 s at 1e15 (0.3 ns per x^(2/3)), with
+ * about 10 ms of tables and threads at any x, Miller-Rabin 0.25 us per number.  A window of
+ * one number at N = 1e15 used to take the O(x^3/4) count twice (minutes) where Miller-Rabin
+ * needs microseconds. */
+static double lucy_seconds(uint64_t a, uint64_t n)
+{
+    double u = pk_prime_count_combinatorial_cost(n) + (a >= 2 ? pk_prime_count_combinatorial_cost(a - 1) : 0);
+    return 2e-8 * u;
+}
+
+/* Independent verification: a known value, else the cheapest sound method that is affordable.
+ * Returns 1 verified, 0 wrong. */
 static int verify(const primes_opts *o, uint64_t a, uint64_t n, const pk_primes_partial *got,
                   pk_record *r)
 {
@@ -97,8 +114,18 @@ static int verify(const primes_opts *o, uint64_t a, uint64_t n, const pk_primes_
         pk_record_extra_str(r, "reference", "table of known pi(x)");
         return got->count == pi;
     }
-    /* combinatorial count pi(N) - pi(A - 1), when affordable */
-    if (n <= 1000000000000000ull && pk_prime_count_combinatorial_cost(n) < 4e10) {
+    /* the candidates: the combinatorial count pi(N) - pi(A - 1) (counts and sums; up to 1e15
+     * and an estimated 15 minutes), LMO's pi(N) - pi(A - 1) (a different algorithm from the
+     * sieve: a count of leaves, not of marks; counts only, up to LMO_REFERENCE_MAX), and
+     * Miller-Rabin on every number of a window of up to 2e8 */
+    const uint64_t w = n - a + 1;
+    const int lucy_ok = n <= 1000000000000000ull && pk_prime_count_combinatorial_cost(n) < 4e10;
+    const int lmo_ok = !o->want_sum && n <= LMO_REFERENCE_MAX;
+    const int mr_ok = n - a <= 200000000ull;
+    const double t_lucy = lucy_ok ? lucy_seconds(a, n) : INFINITY;
+    const double t_lmo = lmo_ok ? 0.01 + 3e-10 * pow((double)n, 2.0 / 3.0) : INFINITY;
+    const double t_mr = mr_ok ? 2.5e-7 * (double)w : INFINITY;
+    if (lucy_ok && t_lucy <= t_lmo && t_lucy <= t_mr) {
         uint64_t c1 = 0, c0 = 0;
         pk_u128 s1 = 0, s0 = 0;
         if (pk_prime_count_combinatorial(n, &c1, o->want_sum ? &s1 : NULL) == PK_OK &&
@@ -107,18 +134,14 @@ static int verify(const primes_opts *o, uint64_t a, uint64_t n, const pk_primes_
             return got->count == c1 - c0 && (!o->want_sum || got->sum == s1 - s0);
         }
     }
-    /* far out: pi(N) - pi(A - 1) by LMO (a different algorithm from the sieve: a count of
-     * leaves, not of marks), the two counts on two threads; a window narrow enough that
-     * Miller-Rabin is cheaper keeps Miller-Rabin */
-    if (!o->want_sum && n <= LMO_REFERENCE_MAX && n - a > 20000000ull) {
+    if (lmo_ok && t_lmo <= t_mr) {   /* the two counts on two threads */
         pi_task t[2] = {{.x = n}, {.x = a > 0 ? a - 1 : 0}};
         if (pk_run_tasks_on(2, 2, pi_task_run, t) == 0) {
             pk_record_extra_str(r, "reference", "pi(N) - pi(A-1) by LMO (combinatorial count)");
             return got->count == t[0].pi - t[1].pi;
         }
     }
-    /* a narrow window far out: Miller-Rabin on every number */
-    if (n - a <= 200000000ull) {
+    if (mr_ok) {
         uint64_t c = 0;
         pk_u128 s = 0;
         for (uint64_t x = a;; x++) {

@@ -108,3 +108,16 @@ const char *pk_shown(const char *value)
     pk_msg_fit(buf, sizeof buf, value ? value : "");
     return buf;
 }
+
+static int stdout_errno;
+
+void pk_stdout_failed(int err)
+{
+    if (!stdout_errno)
+        stdout_errno = err;
+}
+
+int pk_stdout_errno(void)
+{
+    return stdout_errno;
+}

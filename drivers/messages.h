@@ -28,4 +28,8 @@ const char *pk_shown(const char *value);
 void pk_msg_defer(void);
 const char *pk_msg_end_defer(void);   /* the kept message (valid until the next error), or NULL */
 int pk_is_root(void);       /* rank 0, or not under MPI */
+/* The reason of the first failed write to standard output (an errno value), kept by the
+ * writers that see it (the report, --print) for the one error the program ends with. */
+void pk_stdout_failed(int err);
+int pk_stdout_errno(void);
 #endif

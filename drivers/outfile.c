@@ -338,6 +338,21 @@ static int header_matches(const char *path, off_t size, const char *header)
     return same;
 }
 
+/* 1 when the regular file at path (size bytes) ends in the middle of a line (a row cut short
+ * or edited by hand): the next row starts a line of its own. */
+static int ends_mid_line(const char *path, off_t size)
+{
+    if (size == 0)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return 0;   /* cannot look (a write-only file): append as before */
+    char last = '\n';
+    ssize_t got = pread(fd, &last, 1, size - 1);
+    close(fd);
+    return got == 1 && last != '\n';
+}
+
 /* Open for appending and check the header; -1 (errno) or PK_APPEND_OTHER_LAYOUT. */
 static int open_checked(const char *path, const char *header, struct stat *sb)
 {
@@ -354,6 +369,25 @@ static int open_checked(const char *path, const char *header, struct stat *sb)
 int pk_append_check(const char *path, const char *header)
 {
     struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT) {
+        /* a new file: the first row creates it, so that a run that stops before (a bad
+         * argument found later) leaves no empty file behind; here its directory is checked */
+        char *dup = strdup(path);
+        if (!dup)
+            return -1;
+        char *slash = strrchr(dup, '/');
+        const char *dir = ".";
+        if (slash == dup)
+            dir = "/";
+        else if (slash) {
+            *slash = '\0';
+            dir = dup;
+        }
+        int rc = access(dir, W_OK | X_OK), e = errno;
+        free(dup);
+        errno = e;
+        return rc;
+    }
     int fd = open_checked(path, header, &sb);
     return fd < 0 ? fd : close(fd);
 }
@@ -376,7 +410,8 @@ int pk_append_locked(const char *path, const char *header, const char *line)
         return PK_APPEND_OTHER_LAYOUT;
     }
     char *all = NULL;
-    int n = rc == 0 ? asprintf(&all, "%s%s", sb.st_size == 0 && header ? header : "", line) : -1;
+    const int nl = rc == 0 && S_ISREG(sb.st_mode) && ends_mid_line(path, sb.st_size);
+    int n = rc == 0 ? asprintf(&all, "%s%s%s", nl ? "\n" : "", sb.st_size == 0 && header ? header : "", line) : -1;
     if (n < 0) {
         rc = -1;
     } else {

@@ -168,6 +168,16 @@ group_files() {
     [ "$(wc -l <"$TMP/r.csv")" = 3 ] && [ "$(grep -c '^kernel,' "$TMP/r.csv")" = 1 ] && ok || bad "--results rows: $(cat "$TMP/r.csv")"
     run "$PARKIT" count 10 --results "$TMP/nodir/r.csv"
     [ "$RC" = 2 ] && [ -z "$OUT" ] && grep -q 'cannot append' <<<"$ERR" && ok || bad "--results into a missing folder (refused before the work): rc=$RC"
+    # a file that ends mid-line (a row cut short, an edit by hand): the new row starts a line of
+    # its own and the old text stays
+    head -1 "$TMP/r.csv" >"$TMP/cut.csv"
+    printf 'count,10,cut' >>"$TMP/cut.csv"
+    "$PARKIT" count 10 --results "$TMP/cut.csv" >/dev/null
+    [ "$(sed -n 2p "$TMP/cut.csv")" = count,10,cut ] && [ "$(sed -n 3p "$TMP/cut.csv" | cut -d, -f1,2)" = count,10 ] &&
+        [ "$(wc -l <"$TMP/cut.csv")" = 3 ] && ok || bad "--results after a line cut short: $(cat "$TMP/cut.csv")"
+    # a run refused for an argument checked after the options leaves no new file behind
+    run "$PARKIT" primes 10 --from 20 --results "$TMP/new.csv"
+    [ "$RC" = 2 ] && [ ! -e "$TMP/new.csv" ] && ok || bad "--results file created by a refused run: rc=$RC"
 }
 
 group_concurrency() {
@@ -222,6 +232,21 @@ group_errors() {
     "$PARKIT" -V >/dev/full 2>"$TMP/full.err"
     rc=$?
     [ "$rc" = 1 ] && grep -q 'cannot write to standard output' "$TMP/full.err" && ok || bad "-V >/dev/full: rc=$rc $(cat "$TMP/full.err")"
+    # a report or a list that cannot be written: one line with the reason, exit 1 (whatever the
+    # size of the output: a short report used to exit 0)
+    for args in "primes 1000 --repeat 1" "primes 1000 --repeat 1 --format json" "count 10 --format csv" \
+                "primes 100 --print --repeat 1" "primes 1e7 --print --repeat 1"; do
+        # shellcheck disable=SC2086
+        "$PARKIT" $args >/dev/full 2>"$TMP/full.err"
+        rc=$?
+        grep -v 'warning:' "$TMP/full.err" >"$TMP/full.msg"
+        [ "$rc" = 1 ] && [ "$(grep -c . "$TMP/full.msg")" = 1 ] &&
+            grep -q 'cannot write to standard output: No space left on device' "$TMP/full.msg" && ok ||
+            bad "$args >/dev/full: rc=$rc $(cat "$TMP/full.err")"
+    done
+    expect_usage 'primes: --sum takes no value, got "--sum=3"' primes 10 --sum=3
+    expect_usage 'primes: --print takes no value' primes 10 --print=1
+    expect_usage '--warmup: 1000001 is too large \(at most 1000000\)' count 10 --warmup 1000001
     expect_usage '--distribute: expected scatter or local' sum 10 --distribute everywhere
     run "$PARKIT"
     [ "$RC" = 2 ] && [ -z "$OUT" ] && ok || bad "no command: rc=$RC"
