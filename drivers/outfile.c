@@ -317,6 +317,19 @@ static int open_append(const char *path)
     return fd;
 }
 
+/* Up to n bytes of the file at path from offset off, read through a descriptor of its own
+ * (the append descriptor is write-only): the bytes read (0 when the read fails), or -1 when
+ * the file cannot be opened for reading (a write-only file: nothing can be looked at). */
+static ssize_t read_at(const char *path, void *buf, size_t n, off_t off)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, buf, n, off);
+    close(fd);
+    return got < 0 ? 0 : got;
+}
+
 /* 1 when the regular file at path (size bytes) is empty or starts with exactly `header`. */
 static int header_matches(const char *path, off_t size, const char *header)
 {
@@ -324,16 +337,10 @@ static int header_matches(const char *path, off_t size, const char *header)
         return 1;
     size_t n = strlen(header);
     char *buf = malloc(n + 1);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (!buf || fd < 0) {   /* cannot look (a write-only file): append as before */
-        free(buf);
-        if (fd >= 0)
-            close(fd);
-        return 1;
-    }
-    ssize_t got = pread(fd, buf, n, 0);
-    int same = got == (ssize_t)n && memcmp(buf, header, n) == 0;
-    close(fd);
+    if (!buf)
+        return 1;   /* cannot look: append as before */
+    ssize_t got = read_at(path, buf, n, 0);
+    int same = got < 0 || (got == (ssize_t)n && memcmp(buf, header, n) == 0);   /* -1: cannot look */
     free(buf);
     return same;
 }
@@ -342,15 +349,8 @@ static int header_matches(const char *path, off_t size, const char *header)
  * or edited by hand): the next row starts a line of its own. */
 static int ends_mid_line(const char *path, off_t size)
 {
-    if (size == 0)
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return 0;   /* cannot look (a write-only file): append as before */
     char last = '\n';
-    ssize_t got = pread(fd, &last, 1, size - 1);
-    close(fd);
-    return got == 1 && last != '\n';
+    return size > 0 && read_at(path, &last, 1, size - 1) == 1 && last != '\n';
 }
 
 /* Open for appending and check the header; -1 (errno) or PK_APPEND_OTHER_LAYOUT. */
@@ -372,19 +372,11 @@ int pk_append_check(const char *path, const char *header)
     if (stat(path, &sb) != 0 && errno == ENOENT) {
         /* a new file: the first row creates it, so that a run that stops before (a bad
          * argument found later) leaves no empty file behind; here its directory is checked */
-        char *dup = strdup(path);
-        if (!dup)
+        char *dir = dir_of(path);
+        if (!dir)
             return -1;
-        char *slash = strrchr(dup, '/');
-        const char *dir = ".";
-        if (slash == dup)
-            dir = "/";
-        else if (slash) {
-            *slash = '\0';
-            dir = dup;
-        }
         int rc = access(dir, W_OK | X_OK), e = errno;
-        free(dup);
+        free(dir);
         errno = e;
         return rc;
     }
