@@ -294,7 +294,7 @@ static int emit(const pk_cli *cli, json_object **rows, int n, int table)
         for (int i = 0; i < n; i++)
             puts(json_object_to_json_string_ext(rows[i], JSON_C_TO_STRING_PLAIN));
     }
-    fflush(stdout);
+    pk_flush_stdout();
     for (int i = 0; i < n && rc == PK_EXIT_OK; i++)
         rc = pk_results_append(cli, &fetch_layout, rows[i]);
     /* Failures: the summary on stderr, whatever the format. */

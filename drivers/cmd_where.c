@@ -97,7 +97,7 @@ static int where_run(const pk_cli *cli, void *vo, int argc, char **argv)
     if (pk_is_root()) {
         for (int i = 0; i < P * T; i++)
             print_place(cli, (const place *)all + i, i == 0);
-        fflush(stdout);
+        pk_flush_stdout();
     }
     free(all);
     free(mine);

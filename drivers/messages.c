@@ -1,6 +1,7 @@
 /* Error messages: one line, "parkit: ...", printed once per job. */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,10 @@ void pk_stdout_failed(int err)
 int pk_stdout_errno(void)
 {
     return stdout_errno;
+}
+
+void pk_flush_stdout(void)
+{
+    if (fflush(stdout) != 0)
+        pk_stdout_failed(errno);
 }

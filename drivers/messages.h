@@ -32,4 +32,5 @@ int pk_is_root(void);       /* rank 0, or not under MPI */
  * writers that see it (the report, --print) for the one error the program ends with. */
 void pk_stdout_failed(int err);
 int pk_stdout_errno(void);
+void pk_flush_stdout(void);   /* fflush(stdout), keeping the reason when it fails */
 #endif

@@ -432,8 +432,7 @@ int pk_report_emit(const pk_cli *cli, const pk_record *r)
     case PK_FMT_JSON: puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)); break;
     case PK_FMT_CSV: pk_print_csv(&pk_kernel_layout, o); break;
     }
-    if (fflush(stdout) != 0)
-        pk_stdout_failed(errno);
+    pk_flush_stdout();
     int rc = pk_results_append(cli, &pk_kernel_layout, o) != PK_EXIT_OK;
     json_object_put(o);
     return rc;

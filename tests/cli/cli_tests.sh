@@ -234,7 +234,7 @@ group_errors() {
     [ "$rc" = 1 ] && grep -q 'cannot write to standard output' "$TMP/full.err" && ok || bad "-V >/dev/full: rc=$rc $(cat "$TMP/full.err")"
     # a report or a list that cannot be written: one line with the reason, exit 1 (whatever the
     # size of the output: a short report used to exit 0)
-    for args in "primes 1000 --repeat 1" "primes 1000 --repeat 1 --format json" "count 10 --format csv" \
+    for args in "primes 1000 --repeat 1" "primes 1000 --repeat 1 --format json" "count 10 --format csv" "where" \
                 "primes 100 --print --repeat 1" "primes 1e7 --print --repeat 1"; do
         # shellcheck disable=SC2086
         "$PARKIT" $args >/dev/full 2>"$TMP/full.err"
