@@ -196,11 +196,15 @@ static int known_pi(uint64_t x, uint64_t *pi)
  * is split differently (other leaves easy or hard, other carries between blocks). */
 static void second_tuning(const pk_lmo_ctx *c, pk_lmo_tuning *t)
 {
+    *t = (pk_lmo_tuning){0};
     t->alpha = c->alpha * 1.5;
     if ((double)c->y * 1.4 >= (double)c->sqrtx)   /* y clamped at sqrt x: go down instead */
         t->alpha = c->alpha / 1.5;
     t->seg_log2 = c->seg_log2 > 12 ? c->seg_log2 - 1 : c->seg_log2 + 1;
     t->blocks = c->nblocks > 1 ? (unsigned)(c->nblocks / 2 + 1) : 3;
+    /* a quarter of the pi table past y: the easy leaves past it are counted on the sieve (with
+     * no table in the first run, the default gives the second one a table) */
+    t->pitab_max = c->T > c->y ? c->y + (c->T - c->y) / 4 : 0;
 }
 
 static int verify_pi(uint64_t n, uint64_t got, const pk_lmo_ctx *c, pk_record *r)
@@ -224,8 +228,9 @@ static int verify_pi(uint64_t n, uint64_t got, const pk_lmo_ctx *c, pk_record *r
         return 0;
     }
     char buf[160];
-    snprintf(buf, sizeof buf, "second LMO run with other tuning (alpha %.2f, segment 2^%u bits, %u blocks)",
-             t.alpha, t.seg_log2, t.blocks);
+    snprintf(buf, sizeof buf,
+             "second LMO run with other tuning (alpha %.2f, segment 2^%u bits, %u blocks, pi table to %llu)",
+             t.alpha, t.seg_log2, t.blocks, (unsigned long long)t.pitab_max);
     pk_record_extra_str(r, "reference", buf);
     return got == pi;
 }

@@ -12,9 +12,12 @@
  * and for b >= B = pi(sqrt z), C_b = C_B = 1 + pi(v) on the whole interval.  A leaf reads
  * phi(v, b) = C_L(v) - min(b, pi(v)) with L = min(b, B); C_L(v) = (count before the block) +
  * (count in the block up to v): the first term is the carry that merge supplies.
- * Easy leaves (v <= y and p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from
- * the pi table, with no sieve and no carry; among them the trivial ones (v < p_{b+1}: phi = 1,
- * all m > x / p^2) are counted per level in closed form, pi(mhi) - pi(max(mlo, x / p^2)).
+ * Easy leaves (p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from the pi
+ * tables, with no sieve and no carry: up to y from pi[], past it up to T = sqrt x from pitab, a
+ * bit per odd number with counts (Gourdon's observation: every leaf of p > x^(1/4) is easy, and
+ * its v < sqrt x).  Among them the trivial ones (v < p_{b+1}: phi = 1, all m > x / p^2) are
+ * counted per level in closed form, pi(mhi) - pi(max(mlo, x / p^2)).  Levels whose leaves are
+ * all easy (from hb on) are crossed off without keeping counts, for P2's count at the top.
  * Crossing off p >= 7 visits only p k with k coprime to 30 (a mod-30 wheel on k); the other
  * multiples went at a lower level. */
 #include <math.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include "pi_lmo.h"
 #include "pk_isa.h"
+#include "primes.h"
 
 /* ---- integer roots ---- */
 
@@ -206,6 +210,15 @@ static inline uint64_t easy_cluster(const pk_lmo_ctx *c, uint64_t xp, double xd,
     return j;
 }
 
+/* pi(v) for y < v <= T from pitab (v >= 2: the 1 counted stands for the 2) */
+static inline uint64_t pi_big(const pk_lmo_ctx *c, uint64_t v)
+{
+    const uint64_t *e = c->pitab + 2 * (v >> 7);
+    const unsigned k = (unsigned)(((v & 127) + 1) >> 1);   /* odd numbers <= v in the word */
+    const uint64_t mk = k >= 64 ? ~0ull : (1ull << k) - 1;
+    return e[1] + (uint64_t)__builtin_popcountll(e[0] & mk);
+}
+
 /* min(b, pi(v)) */
 static inline uint64_t min_b_pi(const pk_lmo_ctx *c, uint32_t b, uint64_t v)
 {
@@ -283,9 +296,9 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
             if ((uint64_t)(lm > 0 ? lm : -(int64_t)lm) <= p)
                 continue;
             uint64_t v = x / (p * m);
-            /* v > y here (m <= y, p <= sqrt y: v >= x / y^(3/2) > ...) is not guaranteed: test */
-            if (v <= y && p * p > v) {
-                uint64_t pv = c->pi[v];
+            /* easy below p^2 (from the pi tables up to T); v > y is not guaranteed: test */
+            if (v <= c->T && p * p > v) {
+                uint64_t pv = v <= y ? c->pi[v] : pi_big(c, v);
                 s -= mu * (int64_t)(1 + pv - (pv < b ? pv : b));
             } else {
                 s -= mu * ((int64_t)(carry + scan_count(&sc, v)) - (int64_t)min_b_pi(c, b, v));
@@ -352,8 +365,20 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
                 se += pv < b ? 1 : 1 + pv - b;
             }
         }
+        /* easy leaves past y: v in (vmax, vbig], from pitab, one at a time (a cluster would
+         * need the primes up to v); v > p, so phi(v, b) = 1 + pi(v) - b */
+        const uint64_t vbig = c->T < pp - 1 ? c->T : pp - 1;
+        if (vbig > vmax && i > ilo) {
+            const uint64_t mb = xp / (vbig + 1);   /* v <= vbig  <=>  m > mb */
+            uint64_t ib = mb <= mlo ? ilo : mb >= mhi ? i : c->pi[mb];
+            if (ib > i)
+                ib = i;
+            for (; i > ib; i--)
+                se += pi_big(c, pk_div_by_inv(xp, xd, pr[i], inv[i])) + 1 - b;
+        }
         s += (pk_i128)se;
-        /* hard leaves: v > y (here p^2 > y, so vmax = y), so v > p_b and min(b, pi(v)) = b */
+        /* hard leaves: v > vbig >= y (here p^2 > y, so vmax = y), so v > p_b and
+         * min(b, pi(v)) = b */
         int64_t sh = 0;
         for (; i > ilo; i--) {
             const uint64_t v = pk_div_by_inv(xp, xd, pr[i], inv[i]);
@@ -590,6 +615,9 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
                 dead = (uint32_t)c->pi[r];
         }
         int any, stale = 0;
+        /* Levels b >= hb have leaves, but easy ones only: their counts are not read either.
+         * Both thresholds only rise with b, so once the counters go stale no later level
+         * needs them until the rebuild. */
         for (uint32_t b = 1; b <= depth; b++) {
             if (b >= dead) {
                 if (b > c->pre) {
@@ -598,11 +626,18 @@ PK_HOT static void run_block(block_t *k, uint64_t blo, uint64_t bhi)
                 }
                 continue;
             }
-            if (b > c->pre)
-                total -= cross_off(c, w, b, low, high);
+            const int counted = b < c->hb;
+            if (b > c->pre) {
+                if (counted)
+                    total -= cross_off(c, w, b, low, high);
+                else {
+                    cross_off_nocount(c, w, b, low, high);
+                    stale = 1;
+                }
+            }
             if (b < c->a)
                 leaves(k, b, low, high, two, &any);
-            if (b < depth && b >= c->pre)
+            if (b < depth && b >= c->pre && counted)
                 k->cnt[b] += total;
         }
         if (stale)
@@ -676,6 +711,9 @@ out:
 #ifndef LEAF_WEIGHT
 #define LEAF_WEIGHT 7.0   /* easy leaves: read from the pi table, sparse or in clusters */
 #endif
+#ifndef BIG_WEIGHT
+#define BIG_WEIGHT 9.0    /* easy leaves past y: read from pitab */
+#endif
 #ifndef HARD_WEIGHT
 #define HARD_WEIGHT 34.0  /* hard leaves: a count on the sieve each */
 #endif
@@ -699,7 +737,8 @@ static double cost_density(const pk_lmo_ctx *c, double v)
     if (v < 2)
         v = 2;
     double f = 1.0;
-    double top = v <= y ? sqrt(v) : sqrt(x / v);   /* largest p whose leaves here are hard */
+    const int tab = v <= (double)c->T;   /* leaves below p^2 are easy */
+    double top = tab ? fmin(sqrt(v), sqrt(x / v)) : sqrt(x / v);   /* largest p of a hard leaf */
     if (top > y)
         top = y;
     if (top > 2)
@@ -709,12 +748,12 @@ static double cost_density(const pk_lmo_ctx *c, double v)
         plo = 2;
     if (phi > y)
         phi = y;
-    if (v <= y) {
+    if (tab) {
         double lo = sqrt(v) > plo ? sqrt(v) : plo, hi = v < phi ? v : phi;
-        f += LEAF_WEIGHT * leaf_density(x, v, lo, hi);
+        f += (v <= y ? LEAF_WEIGHT : BIG_WEIGHT) * leaf_density(x, v, lo, hi);
     }
-    /* hard: every leaf above y, and below it those with p^2 <= v */
-    f += HARD_WEIGHT * leaf_density(x, v, plo, v > y || phi < sqrt(v) ? phi : sqrt(v));
+    /* hard: those with p^2 <= v, and every leaf past T */
+    f += HARD_WEIGHT * leaf_density(x, v, plo, !tab || phi < sqrt(v) ? phi : sqrt(v));
     return f;
 }
 
@@ -824,10 +863,54 @@ static double default_alpha(uint64_t x)
 
 void pk_lmo_free(pk_lmo_ctx *c)
 {
-    free(c->primes), free(c->pinv), free(c->pi), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
+    free(c->primes), free(c->pinv), free(c->pi), free(c->pitab), free(c->sqf), free(c->lpfmu), free(c->bounds), free(c->bcost), free(c->pattern);
     for (int b = 0; b < 6; b++)
         free(c->phi_tab[b]);
     memset(c, 0, sizeof *c);
+}
+
+/* The pi table past y (pitab): up to sqrt x, the largest v of an easy leaf, within
+ * PITAB_CAP integers (16 bytes per 128 of them: 64 MiB); leaves past it are counted on the
+ * sieve like the hard ones. */
+#ifndef PITAB_CAP
+#define PITAB_CAP ((uint64_t)1 << 29)
+#endif
+
+static int pitab_set(const uint64_t *primes, size_t n, void *arg)
+{
+    uint64_t *t = arg;
+    for (size_t i = 0; i < n; i++)
+        if (primes[i] > 2)
+            t[2 * (primes[i] >> 7)] |= 1ull << ((primes[i] & 127) >> 1);
+    return 0;
+}
+
+static pk_status pitab_build(pk_lmo_ctx *c, uint64_t cap)
+{
+    c->T = c->y;
+    uint64_t T = c->sqrtx < cap ? c->sqrtx : cap;
+    if (T <= c->y)
+        return PK_OK;
+    const size_t nw = (size_t)(T >> 7) + 1;
+    c->pitab = calloc(2 * nw, sizeof *c->pitab);
+    if (!c->pitab)
+        return PK_ENOMEM;
+    pk_primes_ctx pc;
+    pk_status st = pk_primes_setup(&pc, PK_PRIMES_SIEVE, T, 0);
+    if (st != PK_OK)
+        return st;
+    int r = pk_primes_foreach(&pc, 3, T, pitab_set, c->pitab);
+    pk_primes_free(&pc);
+    if (r != 0)
+        return PK_ENOMEM;
+    c->pitab[0] |= 1;   /* the 1 stands in for the 2 */
+    uint64_t run = 0;
+    for (size_t i = 0; i < nw; i++) {
+        c->pitab[2 * i + 1] = run;
+        run += (uint64_t)__builtin_popcountll(c->pitab[2 * i]);
+    }
+    c->T = T;
+    return PK_OK;
 }
 
 /* pi(x) for tiny x, by trial division */
@@ -927,6 +1010,19 @@ pk_status pk_lmo_setup(pk_lmo_ctx *c, uint64_t x, const pk_lmo_tuning *t)
             lm[m] = lm[q] > 0 ? -p : lm[q] < 0 ? p : 0;   /* mu(m) = -mu(m / p) */
     }
     c->a = np;
+    if (pitab_build(c, t && t->pitab_max ? t->pitab_max : PITAB_CAP) != PK_OK) {
+        pk_lmo_free(c);
+        return PK_ENOMEM;
+    }
+    /* hb: the first level whose leaves are all easy (v < x / p^2 <= min(p^2, T)) */
+    c->hb = np;
+    for (uint32_t b = 0; b < np; b++) {
+        const uint64_t p = c->primes[b + 1];
+        if ((pk_u128)p * p * p * p >= x && x / (p * p) <= c->T) {
+            c->hb = b;
+            break;
+        }
+    }
     c->B = c->pi[isqrt_u64(c->z)];
     c->pre = 1;
     if (c->B >= PRE_LEVEL && c->a > PRE_LEVEL) {

@@ -1,5 +1,6 @@
 /* pi_lmo: pi(x) for x < 2^64 by the combinatorial method of Lagarias, Miller and Odlyzko
- * (with the easy leaves of Deleglise and Rivat read from a table of pi instead of the sieve).
+ * (with the easy leaves of Deleglise and Rivat -- v < p^2, phi(v, b) = 1 + pi(v) - b -- read from
+ * tables of pi up to sqrt x instead of the sieve, as in Gourdon's variant).
  *
  * pi(x) = phi(x, a) + a - 1 - P2(x, a) with y = alpha * x^(1/3), a = pi(y), z = x / y;
  * phi(x, a) = S1 (ordinary leaves, n <= y) + S2 (special leaves, counted on a sieve of [0, z]).
@@ -22,6 +23,8 @@ typedef struct {
     unsigned blocks;     /* blocks (pieces) of the interval; 0: by x and memory */
     unsigned workers;    /* with blocks 0: the ranks x threads that will share the blocks (at
                             least 8 each, within the caps of x and memory); 0: 1 */
+    uint64_t pitab_max;  /* reach of the pi table past y (easy leaves past it go to the sieve):
+                            0: sqrt x within 2^29 integers (64 MiB); at most y: no table */
 } pk_lmo_tuning;
 
 typedef struct {
@@ -35,6 +38,12 @@ typedef struct {
     uint32_t np;
     double *pinv;        /* pinv[i] = 1 / primes[i] (i = 1..np+1), for division by a multiply */
     uint32_t *pi;        /* pi[v] for v <= y */
+    uint64_t *pitab;     /* pi up to T beyond y, 128 integers per two words: [2i] the odd primes
+                          * 128 i + 2 j + 1 as bits j (1 standing in for 2), [2i + 1] the bits
+                          * set before word i; NULL when T <= y */
+    uint64_t T;          /* pitab's reach: min(sqrt x, a cap on its memory) */
+    uint32_t hb;         /* levels b >= hb have no hard leaf (p_{b+1}^4 >= x, x / p_{b+1}^2 <= T):
+                          * their counts are never read */
     uint64_t *sqf;       /* squarefree m <= y with lpf(m) > p_pre, ascending: m | (mu lpf) << 32 */
     size_t nsqf;
     int32_t *lpfmu;      /* m <= y: mu(m) * lpf(m) (0 when not squarefree; m = 1: INT32_MAX) */

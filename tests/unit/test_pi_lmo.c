@@ -129,6 +129,43 @@ static void test_tunings(void **state)
     }
 }
 
+/* The pi table past y (pitab) decides which leaves are easy (read from it) and which are counted
+ * on the sieve, and from which level on the counts are dropped (p^4 >= x, x / p^2 <= T): x near
+ * p^4 for primes p, random x, each with no table, a table just past y, a third of sqrt x and
+ * the default (sqrt x) against the Lucy count. */
+static void test_pitab(void **state)
+{
+    (void)state;
+    uint64_t xs[64];
+    size_t n = 0;
+    static const uint64_t ps[] = {101, 211, 307, 401, 503};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+        uint64_t q = ps[i] * ps[i] * ps[i] * ps[i];
+        xs[n++] = q - 1;
+        xs[n++] = q;
+        xs[n++] = q + 1;
+    }
+    uint64_t s = 44;
+    while (n < sizeof xs / sizeof xs[0])
+        xs[n++] = 1000000 + rng_next(&s) % 60000000000ull;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t x = xs[i], want = lucy(x);
+        pk_lmo_ctx c;
+        assert_int_equal(pk_lmo_setup(&c, x, NULL), PK_OK);
+        const uint64_t y = c.y, sq = c.sqrtx;
+        pk_lmo_free(&c);
+        const uint64_t caps[] = {1, y + 1, y + 200, sq / 3, 0};
+        for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+            pk_lmo_tuning t = {.pitab_max = caps[k], .seg_log2 = i % 2 ? 12 : 0, .blocks = i % 3 ? 0 : 9};
+            uint64_t pi = 0;
+            assert_int_equal(pk_lmo_pi(x, &t, &pi), PK_OK);
+            if (pi != want)
+                fail_msg("pi(%llu) with the pi table to %llu: lmo %llu, Lucy %llu", (unsigned long long)x,
+                         (unsigned long long)caps[k], (unsigned long long)pi, (unsigned long long)want);
+        }
+    }
+}
+
 /* The wheel restarts at every block and carries its index across segments, and the leaf kinds
  * (trivial in closed form, sparse easy, clustered easy, hard) trade places as y moves: random x
  * under small segments, odd block counts and a range of alpha. */
@@ -301,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_tunings),
         cmocka_unit_test(test_wheel_leaf_kinds),
+        cmocka_unit_test(test_pitab),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_known),
         cmocka_unit_test(test_workers),
