@@ -210,13 +210,15 @@ static inline uint64_t easy_cluster(const pk_lmo_ctx *c, uint64_t xp, double xd,
     return j;
 }
 
-/* pi(v) for y < v <= T from pitab (v >= 2: the 1 counted stands for the 2) */
+/* pitab's words: bit 8 i + j of word w stands for 240 w + 30 i + wheel_res[j] (j < 8: the
+ * residues coprime to 30); c->mask240[r]: the bits of the numbers <= r of a word */
+static const unsigned char wheel_res[8] = {1, 7, 11, 13, 17, 19, 23, 29};
+
+/* pi(v) for y < v <= T from pitab (v >= 5: the count of a word starts at 3 for 2, 3 and 5) */
 static inline uint64_t pi_big(const pk_lmo_ctx *c, uint64_t v)
 {
-    const uint64_t *e = c->pitab + 2 * (v >> 7);
-    const unsigned k = (unsigned)(((v & 127) + 1) >> 1);   /* odd numbers <= v in the word */
-    const uint64_t mk = k >= 64 ? ~0ull : (1ull << k) - 1;
-    return e[1] + (uint64_t)__builtin_popcountll(e[0] & mk);
+    const uint64_t *e = c->pitab + 2 * (v / 240);
+    return e[1] + (uint64_t)__builtin_popcountll(e[0] & c->mask240[v % 240]);
 }
 
 /* min(b, pi(v)) */
@@ -396,7 +398,6 @@ PK_HOT static int leaves(block_t *k, uint32_t b, uint64_t low, uint64_t high, ui
  * when k has a factor 2, 3 or 5, p k went at a lower level.  The wheel walks k through the
  * residues 1, 7, 11, 13, 17, 19, 23, 29 mod 30 (8 of the 15 odd k). */
 static const unsigned char wheel_gap[8] = {6, 4, 2, 4, 2, 4, 6, 2};
-static const unsigned char wheel_res[8] = {1, 7, 11, 13, 17, 19, 23, 29};
 
 /* the first k >= k0 coprime to 30, and its wheel index */
 static uint64_t wheel_up(uint64_t k0, unsigned char *idx)
@@ -870,18 +871,25 @@ void pk_lmo_free(pk_lmo_ctx *c)
 }
 
 /* The pi table past y (pitab): up to sqrt x, the largest v of an easy leaf, within
- * PITAB_CAP integers (16 bytes per 128 of them: 64 MiB); leaves past it are counted on the
- * sieve like the hard ones. */
+ * PITAB_CAP integers (16 bytes per 240 of them: 64 MiB); leaves past it are counted on the
+ * sieve like the hard ones.  Against a bit per odd number (16 bytes per 128) it halves the
+ * table that each rank of a node holds. */
 #ifndef PITAB_CAP
-#define PITAB_CAP ((uint64_t)1 << 29)
+#define PITAB_CAP ((uint64_t)1006632960)   /* 2^22 words of 240 */
 #endif
+
+/* r coprime to 30: its bit in a block of 30 (index in wheel_res); else 8 */
+static const unsigned char res_bit[30] = {8, 0, 8, 8, 8, 8, 8, 1, 8, 8, 8, 2, 8, 3, 8,
+                                          8, 8, 4, 8, 5, 8, 8, 8, 6, 8, 8, 8, 8, 8, 7};
 
 static int pitab_set(const uint64_t *primes, size_t n, void *arg)
 {
     uint64_t *t = arg;
-    for (size_t i = 0; i < n; i++)
-        if (primes[i] > 2)
-            t[2 * (primes[i] >> 7)] |= 1ull << ((primes[i] & 127) >> 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t q = primes[i], r = q % 240;
+        if (q > 5)
+            t[2 * (q / 240)] |= 1ull << (8 * (r / 30) + res_bit[r % 30]);
+    }
     return 0;
 }
 
@@ -891,7 +899,13 @@ static pk_status pitab_build(pk_lmo_ctx *c, uint64_t cap)
     uint64_t T = c->sqrtx < cap ? c->sqrtx : cap;
     if (T <= c->y)
         return PK_OK;
-    const size_t nw = (size_t)(T >> 7) + 1;
+    uint64_t m = 0;
+    for (unsigned r = 0; r < 240; r++) {
+        if (res_bit[r % 30] < 8)
+            m |= 1ull << (8 * (r / 30) + res_bit[r % 30]);
+        c->mask240[r] = m;
+    }
+    const size_t nw = (size_t)(T / 240) + 1;
     c->pitab = calloc(2 * nw, sizeof *c->pitab);
     if (!c->pitab)
         return PK_ENOMEM;
@@ -899,12 +913,11 @@ static pk_status pitab_build(pk_lmo_ctx *c, uint64_t cap)
     pk_status st = pk_primes_setup(&pc, PK_PRIMES_SIEVE, T, 0);
     if (st != PK_OK)
         return st;
-    int r = pk_primes_foreach(&pc, 3, T, pitab_set, c->pitab);
+    int r = pk_primes_foreach(&pc, 7, T, pitab_set, c->pitab);
     pk_primes_free(&pc);
     if (r != 0)
         return PK_ENOMEM;
-    c->pitab[0] |= 1;   /* the 1 stands in for the 2 */
-    uint64_t run = 0;
+    uint64_t run = 3;   /* 2, 3 and 5 */
     for (size_t i = 0; i < nw; i++) {
         c->pitab[2 * i + 1] = run;
         run += (uint64_t)__builtin_popcountll(c->pitab[2 * i]);

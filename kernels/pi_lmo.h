@@ -38,9 +38,11 @@ typedef struct {
     uint32_t np;
     double *pinv;        /* pinv[i] = 1 / primes[i] (i = 1..np+1), for division by a multiply */
     uint32_t *pi;        /* pi[v] for v <= y */
-    uint64_t *pitab;     /* pi up to T beyond y, 128 integers per two words: [2i] the odd primes
-                          * 128 i + 2 j + 1 as bits j (1 standing in for 2), [2i + 1] the bits
-                          * set before word i; NULL when T <= y */
+    uint64_t *pitab;     /* pi up to T beyond y, 240 integers per two words: [2w] the primes
+                          * of 240 w + [0, 240) coprime to 30 as bits, [2w + 1] pi(240 w - 1)
+                          * for v >= 5 in it (3 for 2, 3, 5 plus the bits before word w); NULL
+                          * when T <= y */
+    uint64_t mask240[240];  /* the bits of a word for the numbers <= r */
     uint64_t T;          /* pitab's reach: min(sqrt x, a cap on its memory) */
     uint32_t hb;         /* levels b >= hb have no hard leaf (p_{b+1}^4 >= x, x / p_{b+1}^2 <= T):
                           * their counts are never read */
