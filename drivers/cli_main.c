@@ -280,8 +280,50 @@ static int parse_schedule(const char *arg, pk_exec *ex)
     return PK_EXIT_OK;
 }
 
+/* A digest of the command line (FNV-1a over the arguments, each with its end), taken before
+ * getopt reorders them: ranks started with different arguments (an MPMD launch, "A : B") would
+ * set up different problems and fail deep inside a collective. */
+static int args_digest(int argc, char **argv)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < argc; i++)
+        for (const unsigned char *c = (const unsigned char *)argv[i];; c++) {
+            h = (h ^ *c) * 16777619u;
+            if (!*c)
+                break;
+        }
+    return (int)(h & 0x7fffffff);
+}
+
+/* Under MPI, every rank parsed: agree (a rank that failed is in main's agreement), check the
+ * ranks were given the same arguments (a difference fails the next agreement, after the
+ * command's own, more precise checks) and run the same team, so the report's "threads" is
+ * every rank's.  0 or the exit code. */
+static int ranks_agree(int digest, int threads, int help_only)
+{
+    int rc = pk_mpi_agree(PK_EXIT_OK, NULL);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    pk_msg_defer();   /* a refusal below waits for the next agreement, like any other */
+    int dmin, dmax, tmin, tmax;
+    static const char mpmd[] = "the ranks were started with different arguments (an MPMD launch?); "
+                               "every rank must run the same command line";
+    pk_mpi_minmax_int(digest, &dmin, &dmax);
+    if (dmin != dmax)
+        pk_mpi_fail_at_next_agreement(PK_EXIT_USAGE, mpmd);
+    pk_mpi_minmax_int(threads, &tmin, &tmax);
+    if (tmin != tmax || (dmin != dmax && help_only)) {
+        if (dmin != dmax)   /* --threads itself differs, or this rank only asked for --help */
+            return pk_usage_error("%s", mpmd);
+        return pk_usage_error("the ranks would run different thread counts (%d to %d: OMP_NUM_THREADS "
+                              "or SLURM_CPUS_PER_TASK differs between them); give --threads", tmin, tmax);
+    }
+    return PK_EXIT_OK;
+}
+
 static int parse_and_run(const pk_command *cmd, int argc, char **argv)
 {
+    const int digest = args_digest(argc, argv);
     struct option opts[64];
     size_t n = 0;
     if (!cmd->no_common)
@@ -325,8 +367,8 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
     int rc = PK_EXIT_OK, c;
     opterr = 0;
     optind = 1;
-    int li = -1;
-    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, so, opts, &li)) != -1) {
+    int li = -1, help_only = 0;
+    while (rc == PK_EXIT_OK && !help_only && (c = getopt_long(argc, argv, so, opts, &li)) != -1) {
         uint64_t v;
         if (option_bit(c) & cmd->not_for) {
             char name[64];
@@ -405,8 +447,13 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
             cli.results_path = optarg;
             break;
         case 'h':
-            if (pk_is_root())
-                command_help(cmd);
+            /* in a job of several ranks the others may be on their way into a command: this
+             * one goes the same way up to their check of the arguments, then helps and ends */
+            if (pk_launch_size() > 1) {
+                help_only = 1;
+                break;
+            }
+            command_help(cmd);
             free(copts);
             return -1;   /* done, exit 0 */
         case ':':
@@ -536,20 +583,17 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
     cli.exec.progress = cli.progress && cli.exec.rank == 0;
 
     if (pk_mpi_active() && pk_mpi_size() > 1) {
-        /* every rank parsed: agree (a rank that failed is in main's agreement), then check the
-         * ranks run the same team, so the report's "threads" is every rank's */
-        if ((rc = pk_mpi_agree(PK_EXIT_OK, NULL)) != PK_EXIT_OK) {
+        if ((rc = ranks_agree(digest, cli.exec.threads, help_only)) != PK_EXIT_OK) {
             free(copts);
             return rc;
         }
-        int tmin, tmax;
-        pk_mpi_minmax_int(cli.exec.threads, &tmin, &tmax);
-        if (tmin != tmax) {
-            free(copts);
-            return pk_usage_error("the ranks would run different thread counts (%d to %d: OMP_NUM_THREADS "
-                                  "or SLURM_CPUS_PER_TASK differs between them); give --threads", tmin, tmax);
-        }
         pk_msg_defer();   /* again, until the command's first agreement */
+    }
+    if (help_only) {
+        if (pk_is_root())
+            command_help(cmd);
+        free(copts);
+        return -1;   /* done, exit 0 */
     }
     rc = cmd->run(&cli, copts, argc - optind, argv + optind);
     free(copts);

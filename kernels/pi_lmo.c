@@ -14,8 +14,8 @@
  * (count in the block up to v): the first term is the carry that merge supplies.
  * Easy leaves (p_{b+1}^2 > v: phi(v, b) = 1 + pi(v) - min(b, pi(v))) are read from the pi
  * tables, with no sieve and no carry: up to y from pi[], past it up to T = sqrt x from pitab, a
- * bit per odd number with counts (Gourdon's observation: every leaf of p > x^(1/4) is easy, and
- * its v < sqrt x).  Among them the trivial ones (v < p_{b+1}: phi = 1, all m > x / p^2) are
+ * bit per number coprime to 30 with counts (Gourdon's observation: every leaf of p > x^(1/4) is
+ * easy, and its v < sqrt x).  Among them the trivial ones (v < p_{b+1}: phi = 1, all m > x / p^2) are
  * counted per level in closed form, pi(mhi) - pi(max(mlo, x / p^2)).  Levels whose leaves are
  * all easy (from hb on) are crossed off without keeping counts, for P2's count at the top.
  * Crossing off p >= 7 visits only p k with k coprime to 30 (a mod-30 wheel on k); the other

@@ -125,12 +125,29 @@ void pk_mpi_minmax_int(int v, int *min, int *max)
     MPI_Allreduce(&v, max, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
+/* A failure every rank knows of (the same on each), raised at the next agreement that finds
+ * no failure of its own: a rank's own error, more precise, goes first. */
+static int pending_code;
+static const char *pending_msg;
+
+void pk_mpi_fail_at_next_agreement(int code, const char *msg)
+{
+    pending_code = code;
+    pending_msg = msg;
+}
+
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
     const char *kept = pk_msg_end_defer();
     if (local_code && (!local_msg || !*local_msg))
         local_msg = kept;
-    return agree(local_code, local_msg);
+    int rc = agree(local_code, local_msg);
+    if (rc == 0 && pending_code) {
+        const int code = pending_code;
+        pending_code = 0;
+        rc = agree(code, pending_msg);
+    }
+    return rc;
 }
 
 static int agree(int local_code, const char *local_msg)
@@ -205,6 +222,7 @@ int pk_mpi_world(int *r, int *n)
 void pk_mpi_barrier(void) {}
 int pk_mpi_failure_agreed(void) { return 0; }
 void pk_mpi_minmax_int(int v, int *min, int *max) { *min = *max = v; }
+void pk_mpi_fail_at_next_agreement(int code, const char *msg) { (void)code, (void)msg; }
 int pk_mpi_agree(int local_code, const char *local_msg)
 {
     const char *kept = pk_msg_end_defer();

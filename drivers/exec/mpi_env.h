@@ -26,6 +26,9 @@ void pk_mpi_abort(int code, const char *fmt, ...) __attribute__((format(printf, 
  * local outcome (0 ok, else an exit code) and message; when any rank failed, the message of
  * the lowest failing rank is printed once (by rank 0) and every rank gets that exit code. */
 int pk_mpi_agree(int local_code, const char *local_msg);
+/* Make the next agreement that finds no rank failing fail with code and msg (printed once).
+ * Collective in effect: every rank must register the same failure (msg: a static string). */
+void pk_mpi_fail_at_next_agreement(int code, const char *msg);
 /* 1 once an agreement has returned a failure (then every rank knows it). */
 int pk_mpi_failure_agreed(void);
 /* The smallest and largest v over the ranks (collective; v itself in one process). */

@@ -163,6 +163,17 @@ SH
     # ranks that would run different teams: refused, so the report's threads is every rank's
     expect_once_timed 2 'different thread counts \(1 to 2' \
         "$NP" 1 env OMP_NUM_THREADS=1 "$PARKIT" count 1e6 : "$NP" 1 env OMP_NUM_THREADS=2 "$PARKIT" count 1e6
+    # ranks started with different (each valid) arguments: refused before any work, once (an
+    # MPMD launch of two problems used to end in MPI_ERR_TRUNCATE, exit 15)
+    expect_once_timed 2 'started with different arguments' \
+        "$NP" 1 "$PARKIT" primes 1e6 : "$NP" 1 "$PARKIT" primes 2e6
+    expect_once_timed 2 'started with different arguments' \
+        "$NP" 1 "$PARKIT" primes 1e6 --threads 1 : "$NP" 1 "$PARKIT" primes 1e6 --threads 2
+    # one rank asked for --help while the other started its command: it used to hang
+    expect_once_timed 2 'started with different arguments' \
+        "$NP" 1 "$PARKIT" count --help : "$NP" 1 "$PARKIT" count 10
+    expect_once_timed 2 'started with different arguments' \
+        "$NP" 1 "$PARKIT" count 10 : "$NP" 1 "$PARKIT" count --help
     # usage errors before any command and in commands that never start MPI: once, every rank exits
     expect_once 2 '^parkit: missing command' "$NP" 3 "$PARKIT"
     expect_once 2 'unknown command "nope"' "$NP" 3 "$PARKIT" nope
