@@ -304,7 +304,8 @@ static int ranks_agree(int digest, int threads, int help_only)
     int rc = pk_mpi_agree(PK_EXIT_OK, NULL);
     if (rc != PK_EXIT_OK)
         return rc;
-    pk_msg_defer();   /* a refusal below waits for the next agreement, like any other */
+    pk_msg_defer();   /* again, until the next agreement (the command's first): a refusal below
+                       * waits for it like any other message */
     int dmin, dmax, tmin, tmax;
     static const char mpmd[] = "the ranks were started with different arguments (an MPMD launch?); "
                                "every rank must run the same command line";
@@ -587,7 +588,6 @@ static int parse_and_run(const pk_command *cmd, int argc, char **argv)
             free(copts);
             return rc;
         }
-        pk_msg_defer();   /* again, until the command's first agreement */
     }
     if (help_only) {
         if (pk_is_root())
