@@ -28,6 +28,7 @@
 #include "pk_isa.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,15 +129,23 @@ static const uint8_t PATP[NPAT][4] = {
     {79, 83}, {89, 97}, {101, 103}, {107, 109}, {113, 127}, {131, 137}, {139, 149}, {151, 157}};
 
 
-static void presieve_free(presieve_t *ps)
-{
-    for (int g = 0; g < NPAT; g++) free(ps->buf[g]);
-    memset(ps, 0, sizeof *ps);
-}
+/* The patterns are the same for every sieve: built once per process into static storage
+ * (about 750 KB, untouched until the first sieve that pre-sieves), read-only after that, so
+ * every thread's sieve reads the same copy (one copy in a shared cache, no per-piece build). */
+enum {   /* the periods' sum (the products of PATP's rows), plus a chunk and 64 bytes per buffer */
+    PAT_BYTES = 7 * 11 * 13 * 17 + 19 * 23 * 163 + 29 * 31 + 37 * 41 + 43 * 47 + 53 * 59 +
+                61 * 67 + 71 * 73 + 79 * 83 + 89 * 97 + 101 * 103 + 107 * 109 + 113 * 127 +
+                131 * 137 + 139 * 149 + 151 * 157 + NPAT * (CHUNK + 64)
+};
+static uint8_t pat_store[PAT_BYTES];
+static presieve_t pat;
+static int pat_ok;   /* 0 if PAT_BYTES disagreed with PATP (then no sieve pre-sieves) */
+static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
 
-static pk_status presieve_init(presieve_t *ps)
+static void presieve_build(void)
 {
-    memset(ps, 0, sizeof *ps);
+    presieve_t *ps = &pat;
+    size_t used = 0;
     for (int g = 0; g < NPAT; g++) {
         /* one prime alone repeats every p bytes: in 30p integers it has 8 multiples prime to 30 */
         uint8_t one[4][256];
@@ -151,9 +160,10 @@ static pk_status presieve_init(presieve_t *ps)
                 one[k][m / 30] &= (uint8_t)~(1u << WIDX[m % 30]);
             }
         }
-        size_t len = (size_t)per + CHUNK + 64;
-        uint8_t *b = malloc(len);
-        if (!b) { presieve_free(ps); return PK_ENOMEM; }
+        const size_t len = (size_t)per + CHUNK + 64;
+        if (len > sizeof pat_store - used) return;
+        uint8_t *b = pat_store + used;
+        used += len;
         for (size_t t = 0; t < per; t++) {
             uint8_t v = 0xff;
             for (uint32_t k = 0; k < np; k++) {
@@ -175,7 +185,13 @@ static pk_status presieve_init(presieve_t *ps)
         }
         ps->fix[k] = v;
     }
-    return PK_OK;
+    pat_ok = 1;
+}
+
+static const presieve_t *presieve_get(void)
+{
+    pthread_once(&pat_once, presieve_build);
+    return pat_ok ? &pat : NULL;
 }
 
 /* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
@@ -219,7 +235,6 @@ static size_t first_index_ge(const pk_primes_ctx *ctx, uint64_t v)
 void pk_sieve_free(pk_sieve *st)
 {
     free(st->seg);
-    presieve_free(&st->ps);
     free(st->sp);
     free(st->wp);
     for (size_t k = 0; k < st->nslabs; k++) free(st->slabs[k]);
@@ -315,14 +330,26 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     st->B1 = b / 30;
     st->seg_log = pk_sieve_ctx_seg_log(ctx);
     if (!st->seg_log) return PK_EINVAL;
+    if (!ctx->seg_log && PK_PRIMES_SEG_ROOT > 0) {
+        /* the automatic size also follows sqrt(b): the smallest 2^k >= 2 sqrt(b) bytes (the
+         * 2 sqrt rule is primesieve's).  With few sieving primes a smaller segment is faster,
+         * and the largest small prime still makes two turns per segment; far out (b > 6.9e10
+         * here) the cache's size decides.  results/sieve/ab-adaptive.md has the figures. */
+        const double want = PK_PRIMES_SEG_ROOT * (double)pk_isqrt64(b);
+        unsigned k = SEG_LOG_MIN;
+        while (k < st->seg_log && (double)((uint64_t)1 << k) < want) k++;
+        st->seg_log = k;
+    }
     const size_t SEG = st->segbytes = (size_t)1 << st->seg_log;
     st->lastseg = (st->B1 - st->B0) >> st->seg_log;
     uint64_t nbytes = st->B1 - st->B0 + 1;
-    /* building the patterns costs about as much as sieving 2 chunks without them */
+    /* the patterns' one build per process costs about as much as sieving 2 chunks without
+     * them: shorter ranges go without */
     st->presieve = nbytes >= 2 * (uint64_t)CHUNK;
     size_t alloc = nbytes < SEG ? (size_t)nbytes : SEG;
     st->seg = aligned_alloc(64, (alloc + 127) / 64 * 64);
-    if (!st->seg || (st->presieve && presieve_init(&st->ps) != PK_OK)) {
+    if (st->presieve && !(st->ps = presieve_get())) st->presieve = 0;
+    if (!st->seg) {
         pk_sieve_free(st);
         return PK_ENOMEM;
     }
@@ -330,7 +357,7 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     st->end_all = first_index_ge(ctx, pk_isqrt64(b) + 1);
     if (st->end_all < st->next) st->end_all = st->next;
     st->end_tiny = first_index_ge(ctx, TINY_LIMIT);
-    st->end_small = first_index_ge(ctx, SEG);
+    st->end_small = first_index_ge(ctx, SEG / PK_PRIMES_SMALL_DIV);
     st->end_med = first_index_ge(ctx, (uint64_t)PK_PRIMES_LARGE * SEG);
     if (st->end_med > st->end_all) st->end_med = st->end_all;
     if (st->end_small > st->end_med) st->end_small = st->end_med;
@@ -626,11 +653,11 @@ int pk_sieve_next(pk_sieve *st)
     activate(st, h);
     for (size_t c = 0; c < len; c += CHUNK) {
         size_t n = len - c < CHUNK ? len - c : CHUNK;
-        if (st->presieve) presieve_apply(&st->ps, s + c, st->s0 + c, n);
+        if (st->presieve) presieve_apply(st->ps, s + c, st->s0 + c, n);
         else memset(s + c, 0xff, n);
         cross_tiny(st, s + c, n);
     }
-    if (st->presieve) presieve_fix(&st->ps, s, st->s0, len);
+    if (st->presieve) presieve_fix(st->ps, s, st->s0, len);
     else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
     cross_small(st, s, len);
     cross_medium(st, s, len);

@@ -7,9 +7,13 @@
 #include <stdint.h>
 #include "primes.h"
 
-/* Tuning knobs (measured on Zen 5, L1d 32 KiB, L2 1 MiB); -D them to experiment. */
+/* Tuning knobs (first measured on Zen 5, L1d 32 KiB, L2 1 MiB; TINY on the Xeon of
+ * results/sieve/ab-adaptive.md); -D them to experiment. */
 #ifndef PK_PRIMES_SEG_LOG
-#define PK_PRIMES_SEG_LOG 0          /* segment 2^k bytes; 0: the L2 cache's size (pk_sieve_seg_log) */
+#define PK_PRIMES_SEG_LOG 0          /* largest segment 2^k bytes; 0: the L2 cache's size (pk_sieve_seg_log) */
+#endif
+#ifndef PK_PRIMES_SEG_ROOT
+#define PK_PRIMES_SEG_ROOT 2.0       /* automatic segments: at most the smallest 2^k >= this * sqrt(b); 0: off */
 #endif
 #ifndef PK_PRIMES_CHUNK
 #define PK_PRIMES_CHUNK (1 << 15)    /* chunk: 32 KiB, a multiple of 64, <= the smallest segment */
@@ -17,8 +21,11 @@
 #ifndef PK_PRIMES_LARGE
 #define PK_PRIMES_LARGE 4            /* primes >= 4 segments (<= ~2 multiples / segment): buckets */
 #endif
+#ifndef PK_PRIMES_SMALL_DIV
+#define PK_PRIMES_SMALL_DIV 1        /* primes from segment / this up are medium (few turns a segment) */
+#endif
 #ifndef PK_PRIMES_TINY
-#define PK_PRIMES_TINY 4096          /* primes below this are sieved chunk by chunk */
+#define PK_PRIMES_TINY 8192          /* primes below this are sieved chunk by chunk */
 #endif
 
 enum {
@@ -37,9 +44,12 @@ _Static_assert(CHUNK % 64 == 0 && CHUNK <= (1 << SEG_LOG_MIN), "sieve geometry")
 _Static_assert(PK_PRIMES_SEG_LOG == 0 ||
                (PK_PRIMES_SEG_LOG >= SEG_LOG_MIN && PK_PRIMES_SEG_LOG <= SEG_LOG_MAX), "segment size");
 
-/* The segment size used on this machine, 2^k bytes: PK_PRIMES_SEG_LOG when set, else the
+/* The largest segment used on this machine, 2^k bytes: PK_PRIMES_SEG_LOG when set, else the
  * largest power of two <= the L2 cache (per core), within [2^15, 2^19] (2^18 when unknown).
- * Small primes (below one segment) cross off eight multiples per turn over the whole segment,
+ * A sieve of [a, b] with the automatic size (ctx->seg_log 0) takes the smallest 2^k >=
+ * PK_PRIMES_SEG_ROOT sqrt(b) bytes when that is smaller (at least 2^15).
+ * Tiny primes (below PK_PRIMES_TINY) cross off chunk by chunk, small ones (below one segment /
+ * PK_PRIMES_SMALL_DIV) cross off eight multiples per turn over the whole segment,
  * medium ones (up to PK_PRIMES_LARGE segments) one at a time from lists sorted by the wheel
  * position they resume at, larger ones go to buckets. */
 unsigned pk_sieve_seg_log(void);
@@ -82,7 +92,7 @@ typedef struct {
     size_t len;                 /* bytes in the current segment */
     uint8_t *seg;               /* up to segbytes bytes + 64 bytes of slack */
     int presieve;               /* pre-sieve 7..163 from patterns (not worth it for short ranges) */
-    presieve_t ps;
+    const presieve_t *ps;       /* the patterns: built once per process, shared read-only */
     sprime *sp;                 /* tiny and small primes, in 8 runs by residue class ri (p mod 30) */
     size_t rbase[8];            /* run ri starts at sp[rbase[ri]]; its primes are ascending */
     size_t rn[8], rtiny[8];     /* active in run ri; of them tiny */

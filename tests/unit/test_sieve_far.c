@@ -243,6 +243,48 @@ static void test_wide_machine_segments(void **state)
     boundary_windows();
 }
 
+/* The automatic segment follows sqrt(b) (kernels/sieve.c): the smallest 2^k >= 2 sqrt(b),
+ * within [2^15, this machine's size] -- with PK_PRIMES_SEG_ROOT at its default 2.0. */
+static unsigned seg_of(uint64_t a, uint64_t b)
+{
+    pk_sieve st;
+    assert_int_equal(pk_sieve_init(&st, &CTX, a, b), PK_OK);
+    unsigned lg = st.seg_log;
+    /* a range of two chunks and more is pre-sieved from the shared patterns */
+    assert_int_equal(st.presieve, (b / 30 - a / 30 + 1) >= 2 * (uint64_t)PK_PRIMES_CHUNK);
+    assert_true(!st.presieve || st.ps != NULL);
+    pk_sieve_free(&st);
+    return lg;
+}
+
+static void test_adaptive_segments(void **state)
+{
+    (void)state;
+    use_segments(0);
+    const unsigned top = pk_sieve_seg_log();
+    const unsigned lo = top < 15 ? top : 15;
+#define CAP(k) ((k) < lo ? lo : (k) > top ? top : (k))
+    assert_int_equal(seg_of(1, 1000000), lo);                       /* 2 sqrt = 2000 */
+    assert_int_equal(seg_of(1, 4000000000ULL), CAP(17));            /* 126490 */
+    assert_int_equal(seg_of(1, 10000000000ULL), CAP(18));           /* 200000 */
+    assert_int_equal(seg_of(1000000000000ULL, 1010000000000ULL), top);
+    /* each switch: b = (r + 1)^2 with r = 2^(k-1) moves from 2^k to 2^(k+1); windows of 3
+     * segments on either side, in 1..4 pieces that get different sizes */
+    for (unsigned k = 15; k < top; k++) {
+        const uint64_t r = (uint64_t)1 << (k - 1), b0 = (r + 1) * (r + 1);
+        assert_int_equal(seg_of(b0 - 1000000, b0 - 1), k);
+        assert_int_equal(seg_of(b0 - 1000000, b0), k + 1);
+        const uint64_t L = 3 * ((uint64_t)30 << k);
+        check_window(b0 - L, b0 + 2 * L, plain_count(b0 - L, b0 + 2 * L));
+    }
+    /* a size set by the context is kept */
+    use_segments(16);
+    assert_int_equal(seg_of(1, 1000000), 16);
+    assert_int_equal(seg_of(1000000000000ULL, 1010000000000ULL), 16);
+    use_segments(0);
+#undef CAP
+}
+
 /* A segment size out of range is refused, not used. */
 static void test_bad_segment_size(void **state)
 {
@@ -269,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_random_narrow),
         cmocka_unit_test(test_wide_small_segments),
         cmocka_unit_test(test_wide_machine_segments),
+        cmocka_unit_test(test_adaptive_segments),
         cmocka_unit_test(test_bad_segment_size),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
