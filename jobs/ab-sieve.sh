@@ -45,12 +45,13 @@ for r in $(seq "$REPS"); do
     done
     mapfile -t builds < <(printf '%s\n' "${builds[@]}" | tac)
 done
-med() { awk -F, -v t="$1" '$1 == t { print $3 }' "$CSV" | sort -g |
-        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
+med() { awk -F, -v t="$1" '$1 == t { print $3 }' "$CSV" | median; }
 p=$(med primesieve)
 echo "[$S, $E], $T threads, medians of $REPS: primesieve $p s"
 for b in "$@"; do
     m=$(med "$b")
-    awk -v b="$b" -v m="$m" -v p="$p" 'BEGIN { printf "  %s %.3f s, ratio %.3f\n", b, m, m / p }'
+    awk -v b="$b" -v m="$m" -v p="$p" 'BEGIN { if (p > 0) printf "  %s %.3f s, ratio %.3f\n", b, m, m / p; else printf "  %s %.3f s (primesieve timed 0: no ratio)\n", b, m }'
 done
 echo "runs: $CSV"

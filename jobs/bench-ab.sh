@@ -36,7 +36,8 @@ for c in "${cases[@]}"; do
     done
     echo "  $label done" >&2
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 {
     echo "# A/B: $NAME"
     echo

@@ -42,7 +42,8 @@ echo "benchmark,n,threads,tool,run,seconds,gbps" >"$CSV"
 unset OMP_PROC_BIND OMP_PLACES
 
 row() { echo "$1,$2,$3,$4,$5,$6,${7:-}" >>"$CSV"; echo "  $1 n=$2 t=$3 $4 run $5: $6 s ${7:+$7 GB/s}" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F, -v b="$1" -v t="$2" -v tool="$3" -v c="${4:-6}" '$1 == b && $3 == t && $4 == tool { print $c }' "$CSV" | median | xargs printf '%.4g'; }
 jqs() { jq -r "$1"; }
 

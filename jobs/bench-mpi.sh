@@ -22,7 +22,8 @@ unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 CSV=$ROOT/results/bench-mpi.csv MD=$ROOT/results/bench-mpi.md
 echo "benchmark,n,layout,run,seconds" >"$CSV"
 row() { echo "$1,$2,$3,$4,$5" >>"$CSV"; echo "  $1 n=$2 $3 run $4: $5 s" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F, -v b="$1" -v l="$2" '$1 == b && $3 == l { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 mpi() { "${PK_MPIEXEC[@]}" "${PK_MPI_PREFLAGS[@]}" "${pk_mpi_opts[@]}" "$PK_NP" "$@"; }
 

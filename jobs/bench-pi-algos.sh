@@ -38,7 +38,8 @@ echo "x,threads,tool,run,seconds,result" >"$CSV"
 
 TOOLS="parkit primecount-lmo primecount-dr primecount-gourdon"
 row() { echo "$1,$2,$3,$4,$5,$6" >>"$CSV"; echo "  pi($1) t$2 $3 run $4: $5 s ($6)" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F, -v x="$1" -v t="$2" -v tool="$3" '$1 == x && $2 == t && $3 == tool { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # one run of a tool: "seconds result"

@@ -9,17 +9,19 @@
 #   CHECK_X (default the first of MPI_XS) must print primecount's answer, verified
 # parkit's time is the kernel's plus its setup (tables up to y); primecount's is its own --time.
 # --quick: 1e12 .. 1e14 (and 1e14 for MPI), 2 runs each.  XS, MPI_XS, REPS and STEM (the
-# output files' name, default bench-pi) override; MPI_XS="" leaves the MPI rows out.
+# output files' name, default bench-pi) override; XS="" leaves the single-process rows out,
+# MPI_XS="" the MPI rows (not both).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/jobs/setup.sh" "$ROOT/build" >&2
 P=${PARKIT:-$ROOT/build/parkit}
 REPS=${REPS:-3}
-XS=${XS:-1e12 1e13 1e14 1e15 1e16 1e17}
+XS=${XS-1e12 1e13 1e14 1e15 1e16 1e17}
 MPI_XS=${MPI_XS-1e15 1e16 1e17}
 if [ "${1:-}" = --quick ]; then
     REPS=${REPS_QUICK:-2} XS="1e12 1e13 1e14" MPI_XS=1e14
 fi
+[ -n "${XS// /}${MPI_XS// /}" ] || { echo "$0: XS and MPI_XS are both empty: nothing to measure" >&2; exit 2; }
 command -v primecount >/dev/null || { echo "$0: primecount is not installed (Debian: apt-get install primecount)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "$0: jq is not installed" >&2; exit 2; }
 # shellcheck source=jobs/lib-mpi.sh
@@ -34,13 +36,14 @@ if [ "$have_mpi" = 1 ]; then
 fi
 unset OMP_NUM_THREADS OMP_PROC_BIND OMP_PLACES
 OUTDIR=$ROOT/results/pi
-STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1; XS=" " leaves the single-process rows out)
+STEM=${STEM:-bench-pi}   # another STEM keeps a separate run (e.g. STEM=bench-pi-1e17 XS=1e17 REPS=1)
 CSV=$OUTDIR/$STEM.csv MD=$OUTDIR/$STEM.md
 mkdir -p "$OUTDIR"
 echo "x,layout,tool,run,seconds,result,imbalance,rank_chunks" >"$CSV"
 
 row() { echo "$1,$2,$3,$4,$5,$6,${7:-},${8:-}" >>"$CSV"; echo "  pi($1) $2 $3 run $4: $5 s ($6)${7:+ imbalance $7}${8:+ chunks $8}" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F, -v x="$1" -v l="$2" -v t="$3" '$1 == x && $2 == l && $3 == t { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v x="$1" "BEGIN { exit !($2) }" && echo PASS || echo MISS; }

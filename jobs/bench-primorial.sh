@@ -39,7 +39,8 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 row() { echo "$1,$2,$3,$4,$5" >>"$CSV"; echo "  n=$1 t=$2 $3 run $4: $5 s" >&2; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F, -v n="$1" -v t="$2" -v tool="$3" '$1 == n && $2 == t && $3 == tool { print $5 }' "$CSV" | median | xargs printf '%.4g'; }
 
 # one run of parkit: its kernel time and the process's wall time (rows "kernel" and TOOL)

@@ -45,7 +45,8 @@ for s in 1000000000000 100000000000000 10000000000000000 1000000000000000000; do
     CASES+=("$s+$LEN $s $((s + LEN))")   # (no commas: the name is a CSV field)
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 row() { echo "$1,$2,$3,$4,$5,$6,$7,$8" >>"$CSV"; echo "  $1 t=$4 $5 run $6: $7 s (count $8)" >&2; }
 
 run_primesieve() {

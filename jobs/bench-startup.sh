@@ -27,7 +27,8 @@ for b in $(seq 1 "$BLOCKS"); do
         echo "\"$c\",$b,$(( (t1 - t0) / CALLS / 1000 ))" >>"$CSV"
     done
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=jobs/lib-stats.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-stats.sh"   # median
 med() { awk -F'",' -v c="\"$1" '$1 == c { split($2, f, ","); print f[2] }' "$CSV" | median; }
 ref=""
 command -v primesieve >/dev/null && ref=$(med "primesieve 100 -c")
