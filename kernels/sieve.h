@@ -41,6 +41,7 @@ enum {
     TINY_LIMIT = PK_PRIMES_TINY,   /* p < TINY_LIMIT: unrolled loop, chunk by chunk */
 };
 _Static_assert(CHUNK % 64 == 0 && CHUNK <= (1 << SEG_LOG_MIN), "sieve geometry");
+_Static_assert(PK_PRIMES_SMALL_DIV >= 1 && PK_PRIMES_TINY >= 1, "sieve classes");
 _Static_assert(PK_PRIMES_SEG_LOG == 0 ||
                (PK_PRIMES_SEG_LOG >= SEG_LOG_MIN && PK_PRIMES_SEG_LOG <= SEG_LOG_MAX), "segment size");
 
