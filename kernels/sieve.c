@@ -129,23 +129,24 @@ static const uint8_t PATP[NPAT][4] = {
     {79, 83}, {89, 97}, {101, 103}, {107, 109}, {113, 127}, {131, 137}, {139, 149}, {151, 157}};
 
 
-/* The patterns are the same for every sieve: built once per process into static storage
- * (about 750 KB, untouched until the first sieve that pre-sieves), read-only after that, so
- * every thread's sieve reads the same copy (one copy in a shared cache, no per-piece build). */
-enum {   /* the periods' sum (the products of PATP's rows), plus a chunk and 64 bytes per buffer */
-    PAT_BYTES = 7 * 11 * 13 * 17 + 19 * 23 * 163 + 29 * 31 + 37 * 41 + 43 * 47 + 53 * 59 +
-                61 * 67 + 71 * 73 + 79 * 83 + 89 * 97 + 101 * 103 + 107 * 109 + 113 * 127 +
-                131 * 137 + 139 * 149 + 151 * 157 + NPAT * (CHUNK + 64)
-};
-static uint8_t pat_store[PAT_BYTES];
+/* The patterns are the same for every sieve: built once per process (about 750 KB, in one
+ * block), read-only after that, so every thread's sieve reads the same copy (one copy in a
+ * shared cache, no per-piece build).  NULL after a failed allocation: sieves go without. */
 static presieve_t pat;
-static int pat_ok;   /* 0 if PAT_BYTES disagreed with PATP (then no sieve pre-sieves) */
+static const presieve_t *pat_ready;
 static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
 
 static void presieve_build(void)
 {
     presieve_t *ps = &pat;
-    size_t used = 0;
+    size_t total = 0;   /* each buffer: its period (the product of its primes) + CHUNK + 64 */
+    for (int g = 0; g < NPAT; g++) {
+        size_t per = 1;
+        for (int k = 0; k < 4 && PATP[g][k]; k++) per *= PATP[g][k];
+        total += per + CHUNK + 64;
+    }
+    uint8_t *store = malloc(total);
+    if (!store) return;
     for (int g = 0; g < NPAT; g++) {
         /* one prime alone repeats every p bytes: in 30p integers it has 8 multiples prime to 30 */
         uint8_t one[4][256];
@@ -161,9 +162,8 @@ static void presieve_build(void)
             }
         }
         const size_t len = (size_t)per + CHUNK + 64;
-        if (len > sizeof pat_store - used) return;
-        uint8_t *b = pat_store + used;
-        used += len;
+        uint8_t *b = store;
+        store += len;
         for (size_t t = 0; t < per; t++) {
             uint8_t v = 0xff;
             for (uint32_t k = 0; k < np; k++) {
@@ -185,13 +185,13 @@ static void presieve_build(void)
         }
         ps->fix[k] = v;
     }
-    pat_ok = 1;
+    pat_ready = ps;
 }
 
 static const presieve_t *presieve_get(void)
 {
     pthread_once(&pat_once, presieve_build);
-    return pat_ok ? &pat : NULL;
+    return pat_ready;
 }
 
 /* seg[0, len) = AND of the pattern windows for bytes [s0, s0 + len); len <= CHUNK.  Works in
@@ -345,15 +345,14 @@ pk_status pk_sieve_init(pk_sieve *st, const pk_primes_ctx *ctx, uint64_t a, uint
     uint64_t nbytes = st->B1 - st->B0 + 1;
     /* the patterns' one build per process costs about as much as sieving 2 chunks without
      * them: shorter ranges go without */
-    st->presieve = nbytes >= 2 * (uint64_t)CHUNK;
+    st->ps = nbytes >= 2 * (uint64_t)CHUNK ? presieve_get() : NULL;
     size_t alloc = nbytes < SEG ? (size_t)nbytes : SEG;
     st->seg = aligned_alloc(64, (alloc + 127) / 64 * 64);
-    if (st->presieve && !(st->ps = presieve_get())) st->presieve = 0;
     if (!st->seg) {
         pk_sieve_free(st);
         return PK_ENOMEM;
     }
-    st->next = first_index_ge(ctx, st->presieve ? PRESIEVE_MAX + 1 : 7);
+    st->next = first_index_ge(ctx, st->ps ? PRESIEVE_MAX + 1 : 7);
     st->end_all = first_index_ge(ctx, pk_isqrt64(b) + 1);
     if (st->end_all < st->next) st->end_all = st->next;
     st->end_tiny = first_index_ge(ctx, TINY_LIMIT);
@@ -653,11 +652,11 @@ int pk_sieve_next(pk_sieve *st)
     activate(st, h);
     for (size_t c = 0; c < len; c += CHUNK) {
         size_t n = len - c < CHUNK ? len - c : CHUNK;
-        if (st->presieve) presieve_apply(st->ps, s + c, st->s0 + c, n);
+        if (st->ps) presieve_apply(st->ps, s + c, st->s0 + c, n);
         else memset(s + c, 0xff, n);
         cross_tiny(st, s + c, n);
     }
-    if (st->presieve) presieve_fix(st->ps, s, st->s0, len);
+    if (st->ps) presieve_fix(st->ps, s, st->s0, len);
     else if (st->s0 == 0) s[0] &= 0xfe;   /* 1 is not prime */
     cross_small(st, s, len);
     cross_medium(st, s, len);

@@ -92,8 +92,8 @@ typedef struct {
     uint64_t s0;                /* first byte of the current segment */
     size_t len;                 /* bytes in the current segment */
     uint8_t *seg;               /* up to segbytes bytes + 64 bytes of slack */
-    int presieve;               /* pre-sieve 7..163 from patterns (not worth it for short ranges) */
-    const presieve_t *ps;       /* the patterns: built once per process, shared read-only */
+    const presieve_t *ps;       /* the patterns of 7..163 (built once per process, shared
+                                   read-only); NULL: no pre-sieve (not worth it for short ranges) */
     sprime *sp;                 /* tiny and small primes, in 8 runs by residue class ri (p mod 30) */
     size_t rbase[8];            /* run ri starts at sp[rbase[ri]]; its primes are ascending */
     size_t rn[8], rtiny[8];     /* active in run ri; of them tiny */

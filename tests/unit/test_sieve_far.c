@@ -251,8 +251,7 @@ static unsigned seg_of(uint64_t a, uint64_t b)
     assert_int_equal(pk_sieve_init(&st, &CTX, a, b), PK_OK);
     unsigned lg = st.seg_log;
     /* a range of two chunks and more is pre-sieved from the shared patterns */
-    assert_int_equal(st.presieve, (b / 30 - a / 30 + 1) >= 2 * (uint64_t)PK_PRIMES_CHUNK);
-    assert_true(!st.presieve || st.ps != NULL);
+    assert_int_equal(st.ps != NULL, (b / 30 - a / 30 + 1) >= 2 * (uint64_t)PK_PRIMES_CHUNK);
     pk_sieve_free(&st);
     return lg;
 }
@@ -262,7 +261,7 @@ static void test_adaptive_segments(void **state)
     (void)state;
     use_segments(0);
     const unsigned top = pk_sieve_seg_log();
-    const unsigned lo = top < 15 ? top : 15;
+    const unsigned lo = SEG_LOG_MIN;
 #define CAP(k) ((k) < lo ? lo : (k) > top ? top : (k))
     assert_int_equal(seg_of(1, 1000000), lo);                       /* 2 sqrt = 2000 */
     assert_int_equal(seg_of(1, 4000000000ULL), CAP(17));            /* 126490 */
@@ -270,7 +269,7 @@ static void test_adaptive_segments(void **state)
     assert_int_equal(seg_of(1000000000000ULL, 1010000000000ULL), top);
     /* each switch: b = (r + 1)^2 with r = 2^(k-1) moves from 2^k to 2^(k+1); windows of 3
      * segments on either side, in 1..4 pieces that get different sizes */
-    for (unsigned k = 15; k < top; k++) {
+    for (unsigned k = lo; k < top; k++) {
         const uint64_t r = (uint64_t)1 << (k - 1), b0 = (r + 1) * (r + 1);
         assert_int_equal(seg_of(b0 - 1000000, b0 - 1), k);
         assert_int_equal(seg_of(b0 - 1000000, b0), k + 1);
