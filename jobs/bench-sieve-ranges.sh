@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The sieve far from zero: parkit primes --algo sieve against primesieve on the same ranges,
-# alternating runs (primesieve, parkit, parkit, primesieve, ...), medians of REPS (default 5).
+# alternating runs (primesieve, parkit, parkit, primesieve, ...), medians of REPS (default 9:
+# a case moves by ~5% between runs of 5 on a shared 2-vCPU host).
 #   jobs/bench-sieve-ranges.sh [--quick] [--threads "1 2"]
 #   ranges of LEN = 1e10 numbers from 1e12, 1e14, 1e16, 1e18, and pi(1e10), pi(1e11)
 #   --quick: LEN = 1e9, pi(1e9) and pi(1e10), REPS = 3
@@ -12,7 +13,7 @@
 #   PARKIT=/path/to/parkit overrides the binary (A/B runs); REPS=n the repeats.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-REPS=${REPS:-5}
+REPS=${REPS:-9}
 LEN=10000000000
 PI_LIST="10000000000 100000000000"
 THREADS="1 2"
